@@ -1,0 +1,300 @@
+//! [`KafkaError`], mirroring `confluent_kafka.KafkaError`, and the crate's [`Result`] alias.
+
+use std::ffi::CStr;
+use std::fmt;
+
+use rdkafka_sys::bindings as sys;
+
+use crate::util::cstr_lossy;
+
+include!(concat!(env!("OUT_DIR"), "/error_codes.rs"));
+
+impl ErrorCode {
+    /// Python's `KafkaError.name()`: the symbolic name, or `ERR_<n>?` for a code this
+    /// librdkafka does not know.
+    pub fn name(self) -> String {
+        match self.symbol() {
+            Some(s) => s.to_string(),
+            None => format!("ERR_{}?", self.raw()),
+        }
+    }
+
+    /// librdkafka's description of the code (`rd_kafka_err2str`), e.g. `Local: Message timed out`.
+    pub fn description(self) -> String {
+        // SAFETY: rd_kafka_err2str takes an int-sized enum (checked by wrapper.h) and, for
+        // values it does not know, returns a static "Err-<n>?" string; the result is a valid
+        // NUL-terminated string with static (or thread-local) lifetime, copied before returning.
+        unsafe { cstr_lossy(ffi_int::err2str(self.raw())) }.into_owned()
+    }
+
+    /// True for `NoError`.
+    pub fn is_ok(self) -> bool {
+        self == ErrorCode::NoError
+    }
+}
+
+impl From<i32> for ErrorCode {
+    fn from(code: i32) -> Self {
+        ErrorCode::from_raw(code)
+    }
+}
+
+impl From<ErrorCode> for i32 {
+    fn from(code: ErrorCode) -> i32 {
+        code.raw()
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// Declarations of librdkafka functions that take or return error codes as plain `int`,
+/// so a code outside the Rust enum that rdkafka-sys generated is never materialised.
+/// wrapper.h asserts `sizeof(rd_kafka_resp_err_t) == sizeof(int)`.
+pub(crate) mod ffi_int {
+    use libc::{c_char, c_int};
+    extern "C" {
+        #[link_name = "rd_kafka_err2str"]
+        pub(crate) fn err2str(err: c_int) -> *const c_char;
+        #[link_name = "rd_kafka_error_code"]
+        pub(crate) fn error_code(err: *const rdkafka_sys::bindings::rd_kafka_error_t) -> c_int;
+        #[link_name = "rd_kafka_last_error"]
+        pub(crate) fn last_error() -> c_int;
+    }
+}
+
+/// One problem with one configuration entry, as collected by client creation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    /// The property name as given.
+    pub key: String,
+    /// Why it was refused (librdkafka's reason, or rkafka's for Python-only keys).
+    pub reason: String,
+    /// For unknown keys: the closest valid property names.
+    pub suggestions: Vec<String>,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.key, self.reason)?;
+        if !self.suggestions.is_empty() {
+            write!(f, " (did you mean {}?)", self.suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// An error from librdkafka or rkafka, mirroring `confluent_kafka.KafkaError`.
+///
+/// | Python | Rust |
+/// |---|---|
+/// | `err.code()` | [`KafkaError::code`] |
+/// | `err.name()` | [`KafkaError::name`] |
+/// | `err.str()` / `str(err)` | [`KafkaError::str`] / `Display` |
+/// | `err.fatal()` | [`KafkaError::fatal`] |
+/// | `err.retriable()` | [`KafkaError::retriable`] |
+/// | `err.txn_requires_abort()` | [`KafkaError::txn_requires_abort`] |
+///
+/// The message never contains a secret configuration value: rkafka redacts them before an
+/// error is built.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} ({})", self.message, self.code.name())]
+pub struct KafkaError {
+    code: ErrorCode,
+    message: String,
+    fatal: bool,
+    retriable: bool,
+    txn_requires_abort: bool,
+    config_issues: Vec<ConfigIssue>,
+}
+
+impl fmt::Debug for KafkaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Same shape as Python's repr: KafkaError{code=..,val=..,str=".."}.
+        write!(
+            f,
+            "KafkaError{{code={},val={},str={:?}",
+            self.code.name(),
+            self.code.raw(),
+            self.message
+        )?;
+        if self.fatal {
+            f.write_str(",fatal")?;
+        }
+        if self.retriable {
+            f.write_str(",retriable")?;
+        }
+        if self.txn_requires_abort {
+            f.write_str(",txn_requires_abort")?;
+        }
+        f.write_str("}")
+    }
+}
+
+impl KafkaError {
+    /// An error with `code` and a message; flags are false. Python: `KafkaError(code, reason)`.
+    #[cold]
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> KafkaError {
+        KafkaError {
+            code,
+            message: message.into(),
+            fatal: false,
+            retriable: false,
+            txn_requires_abort: false,
+            config_issues: Vec::new(),
+        }
+    }
+
+    /// An error whose message is librdkafka's description of `code`.
+    #[cold]
+    pub fn from_code(code: ErrorCode) -> KafkaError {
+        KafkaError::new(code, code.description())
+    }
+
+    /// Builds from a raw `rd_kafka_resp_err_t` value; `None` for `NO_ERROR`.
+    #[cold]
+    pub(crate) fn from_raw(code: i32) -> Option<KafkaError> {
+        (code != 0).then(|| KafkaError::from_code(ErrorCode::from_raw(code)))
+    }
+
+    /// The error librdkafka recorded for the last failed legacy call on this thread.
+    #[cold]
+    pub(crate) fn last_error() -> KafkaError {
+        // SAFETY: reads a thread-local int; no preconditions.
+        let code = unsafe { ffi_int::last_error() };
+        KafkaError::from_code(ErrorCode::from_raw(code))
+    }
+
+    /// Takes ownership of an `rd_kafka_error_t` (may be null) and destroys it.
+    ///
+    /// # Safety
+    /// `err` must be null or a valid `rd_kafka_error_t` that the caller owns.
+    #[cold]
+    pub(crate) unsafe fn from_native(err: *mut sys::rd_kafka_error_t) -> Option<KafkaError> {
+        if err.is_null() {
+            return None;
+        }
+        // SAFETY: err is a valid, owned rd_kafka_error_t (caller contract). The code is read as
+        // a plain int (it may be a broker code the Rust enum lacks). The string is copied before the error is destroyed exactly once.
+        unsafe {
+            let code = ffi_int::error_code(err);
+            let s = sys::rd_kafka_error_string(err);
+            let message = if s.is_null() {
+                ErrorCode::from_raw(code).description()
+            } else {
+                CStr::from_ptr(s).to_string_lossy().into_owned()
+            };
+            let e = KafkaError {
+                code: ErrorCode::from_raw(code),
+                message,
+                fatal: sys::rd_kafka_error_is_fatal(err) != 0,
+                retriable: sys::rd_kafka_error_is_retriable(err) != 0,
+                txn_requires_abort: sys::rd_kafka_error_txn_requires_abort(err) != 0,
+                config_issues: Vec::new(),
+            };
+            sys::rd_kafka_error_destroy(err);
+            Some(e)
+        }
+    }
+
+    #[cold]
+    pub(crate) fn config(issues: Vec<ConfigIssue>) -> KafkaError {
+        let mut message = format!("invalid configuration ({} problem{}): ", issues.len(), if issues.len() == 1 { "" } else { "s" });
+        message.push_str(&issues.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; "));
+        KafkaError { config_issues: issues, ..KafkaError::new(ErrorCode::InvalidArg, message) }
+    }
+
+    /// Shorthand for an `_INVALID_ARG` error: bad input caught before it reached librdkafka.
+    #[cold]
+    pub(crate) fn invalid_arg(message: impl Into<String>) -> KafkaError {
+        KafkaError::new(ErrorCode::InvalidArg, message)
+    }
+
+    pub(crate) fn with_fatal(mut self, fatal: bool) -> KafkaError {
+        self.fatal = fatal;
+        self
+    }
+
+    /// Python's `KafkaError.code()`.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// Python's `KafkaError.name()`, e.g. `_MSG_TIMED_OUT`.
+    pub fn name(&self) -> String {
+        self.code.name()
+    }
+
+    /// Python's `KafkaError.str()`: the human-readable message.
+    pub fn str(&self) -> &str {
+        &self.message
+    }
+
+    /// Python's `KafkaError.fatal()`: the client instance is unusable and must be recreated.
+    pub fn fatal(&self) -> bool {
+        self.fatal
+    }
+
+    /// Python's `KafkaError.retriable()`: the operation may be retried.
+    pub fn retriable(&self) -> bool {
+        self.retriable
+    }
+
+    /// Python's `KafkaError.txn_requires_abort()`: the current transaction must be aborted.
+    pub fn txn_requires_abort(&self) -> bool {
+        self.txn_requires_abort
+    }
+
+    /// Every bad configuration entry, when this error came from validating a configuration
+    /// (no Python equivalent; Python raises on the first one).
+    pub fn config_issues(&self) -> &[ConfigIssue] {
+        &self.config_issues
+    }
+}
+
+impl From<ErrorCode> for KafkaError {
+    fn from(code: ErrorCode) -> Self {
+        KafkaError::from_code(code)
+    }
+}
+
+/// `Result<T, KafkaError>`, used throughout rkafka.
+pub type Result<T, E = KafkaError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_codes_are_representable() {
+        let c = ErrorCode::from_raw(31337);
+        assert_eq!(c, ErrorCode::Unknown(31337));
+        assert_eq!(c.raw(), 31337);
+        assert_eq!(c.name(), "ERR_31337?");
+        assert!(!c.description().is_empty());
+        let c = ErrorCode::from_raw(-31337);
+        assert_eq!(c.raw(), -31337);
+    }
+
+    #[test]
+    fn known_codes_round_trip() {
+        for raw in -200..200 {
+            let c = ErrorCode::from_raw(raw);
+            assert_eq!(c.raw(), raw);
+        }
+        assert_eq!(ErrorCode::from_raw(-192), ErrorCode::MsgTimedOut);
+        assert_eq!(ErrorCode::MsgTimedOut.name(), "_MSG_TIMED_OUT");
+        assert_eq!(ErrorCode::UnknownTopicOrPart.name(), "UNKNOWN_TOPIC_OR_PART");
+        assert_eq!(ErrorCode::MsgTimedOut.description(), "Local: Message timed out");
+    }
+
+    #[test]
+    fn display_and_debug() {
+        let e = KafkaError::from_code(ErrorCode::QueueFull);
+        assert_eq!(e.to_string(), "Local: Queue full (_QUEUE_FULL)");
+        assert!(format!("{e:?}").contains("code=_QUEUE_FULL,val=-184"));
+    }
+}

@@ -1,0 +1,851 @@
+//! [`Producer`], mirroring `confluent_kafka.Producer`.
+//!
+//! ```no_run
+//! use rkafka::{Config, Producer, Record};
+//! # fn main() -> rkafka::Result<()> {
+//! let producer = Producer::builder(Config::from([("bootstrap.servers", "localhost:9092")]))
+//!     .on_delivery(|report| match report.error() {
+//!         Some(e) => eprintln!("delivery failed: {e}"),
+//!         None => println!("delivered to {} [{}] @ {}", report.topic(), report.partition(), report.offset()),
+//!     })
+//!     .build()?;
+//! producer.produce(Record::new("my-topic").key("k").value("hello"))?;
+//! producer.poll(std::time::Duration::ZERO);
+//! let still_queued = producer.flush(std::time::Duration::from_secs(10));
+//! assert_eq!(still_queued, 0);
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use rdkafka_sys::bindings as sys;
+
+use crate::client::{common_builder_methods, yield_if_panicked, ClientContext, CommonCallbacks, NativeClient};
+use crate::config::Config;
+use crate::consts;
+use crate::error::{ErrorCode, KafkaError, Result};
+use crate::message::{Headers, Message, MessageView, Timestamp};
+use crate::metadata::ClusterMetadata;
+use crate::util::{self, cstring, FxBuild, Timeout};
+
+/// What a delivery callback receives: Python's `on_delivery(err, msg)` in one value.
+///
+/// A borrowed view valid during the callback; [`DeliveryReport::to_message`] gives an owned
+/// copy (e.g. to retry it).
+pub struct DeliveryReport<'a> {
+    view: MessageView<'a>,
+    error: Option<KafkaError>,
+}
+
+impl<'a> DeliveryReport<'a> {
+    /// Python's `err` argument: `None` if the message was delivered.
+    pub fn error(&self) -> Option<&KafkaError> {
+        self.error.as_ref()
+    }
+    /// `Ok((partition, offset))` on delivery, else the error.
+    pub fn result(&self) -> Result<(i32, i64)> {
+        match &self.error {
+            None => Ok((self.partition(), self.offset())),
+            Some(e) => Err(e.clone()),
+        }
+    }
+    /// `msg.topic()`.
+    pub fn topic(&self) -> std::borrow::Cow<'a, str> {
+        self.view.topic()
+    }
+    /// `msg.partition()`: where it was (or would have been) written; `-1` if never assigned.
+    pub fn partition(&self) -> i32 {
+        self.view.partition()
+    }
+    /// `msg.offset()`: the offset the broker assigned; negative if not delivered.
+    pub fn offset(&self) -> i64 {
+        self.view.offset()
+    }
+    /// `msg.key()`.
+    pub fn key(&self) -> Option<&'a [u8]> {
+        self.view.key()
+    }
+    /// `msg.value()`.
+    pub fn value(&self) -> Option<&'a [u8]> {
+        self.view.value()
+    }
+    /// `msg.headers()`.
+    pub fn headers(&self) -> Option<Headers<'a>> {
+        self.view.headers()
+    }
+    /// `msg.timestamp()`.
+    pub fn timestamp(&self) -> Timestamp {
+        self.view.timestamp()
+    }
+    /// `msg.latency()`: time from `produce()` to this report.
+    pub fn latency(&self) -> Option<Duration> {
+        self.view.latency()
+    }
+    /// `msg.leader_epoch()`.
+    pub fn leader_epoch(&self) -> Option<i32> {
+        self.view.leader_epoch()
+    }
+    /// The underlying message view.
+    pub fn message(&self) -> MessageView<'a> {
+        self.view
+    }
+    /// An owned copy of the message, with the error.
+    pub fn to_message(&self) -> Message {
+        let mut m = self.view.detach();
+        m.error = self.error.clone();
+        m
+    }
+}
+
+impl std::fmt::Debug for DeliveryReport<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryReport").field("message", &self.view).field("error", &self.error).finish()
+    }
+}
+
+/// A type-erased per-message delivery closure behind one thin pointer: a single allocation
+/// whose first field is the function that consumes it.
+#[repr(C)]
+struct Thunk<F> {
+    call: unsafe fn(*mut c_void, Option<&DeliveryReport<'_>>),
+    f: F,
+}
+
+/// # Safety
+/// `p` must come from `Box::into_raw(Box<Thunk<F>>)` and not have been consumed.
+unsafe fn call_thunk<F: FnOnce(&DeliveryReport<'_>)>(p: *mut c_void, report: Option<&DeliveryReport<'_>>) {
+    // SAFETY: caller contract: p is a live Box<Thunk<F>>, consumed exactly once here.
+    let thunk = unsafe { Box::from_raw(p.cast::<Thunk<F>>()) };
+    if let Some(r) = report {
+        (thunk.f)(r);
+    }
+}
+
+/// A per-message delivery closure (Python: `produce(..., on_delivery=fn)`), owned until
+/// librdkafka accepts the message.
+pub struct DeliveryCallback {
+    ptr: ptr::NonNull<c_void>,
+}
+
+// SAFETY: the erased closure is required to be Send when constructed.
+unsafe impl Send for DeliveryCallback {}
+
+impl DeliveryCallback {
+    /// Wraps a closure. It runs once, on the thread that calls `poll`/`flush`/`close`.
+    pub fn new<F: FnOnce(&DeliveryReport<'_>) + Send + 'static>(f: F) -> DeliveryCallback {
+        let b = Box::new(Thunk { call: call_thunk::<F>, f });
+        DeliveryCallback { ptr: ptr::NonNull::from(Box::leak(b)).cast() }
+    }
+
+    fn into_raw(self) -> *mut c_void {
+        let p = self.ptr.as_ptr();
+        std::mem::forget(self);
+        p
+    }
+
+    /// # Safety
+    /// `p` must be a pointer produced by [`DeliveryCallback::into_raw`], not yet consumed.
+    unsafe fn invoke(p: *mut c_void, report: &DeliveryReport<'_>) {
+        // SAFETY: the first field of the repr(C) Thunk is its call function.
+        let call = unsafe { *p.cast::<unsafe fn(*mut c_void, Option<&DeliveryReport<'_>>)>() };
+        // SAFETY: p is live and consumed exactly once by `call`.
+        unsafe { call(p, Some(report)) }
+    }
+}
+
+impl Drop for DeliveryCallback {
+    fn drop(&mut self) {
+        let p = self.ptr.as_ptr();
+        // SAFETY: we still own the thunk; `call` with None frees it without running it.
+        unsafe {
+            let call = *p.cast::<unsafe fn(*mut c_void, Option<&DeliveryReport<'_>>)>();
+            call(p, None);
+        }
+    }
+}
+
+impl std::fmt::Debug for DeliveryCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeliveryCallback")
+    }
+}
+
+/// One message to produce: the arguments of Python's
+/// `produce(topic, value=None, key=None, partition=-1, on_delivery=None, timestamp=0, headers=None)`.
+///
+/// Data is borrowed and copied by librdkafka during `produce`, so the caller keeps it in every
+/// case (including errors, which also hand the `Record` back).
+#[derive(Debug)]
+pub struct Record<'a> {
+    topic: &'a str,
+    key: Option<&'a [u8]>,
+    value: Option<&'a [u8]>,
+    partition: Option<i32>,
+    timestamp: i64,
+    headers: Vec<(&'a str, Option<&'a [u8]>)>,
+    on_delivery: Option<DeliveryCallback>,
+}
+
+impl<'a> Record<'a> {
+    /// A record for `topic` with a null key and value (Python: `produce(topic)`).
+    pub fn new(topic: &'a str) -> Record<'a> {
+        Record { topic, key: None, value: None, partition: None, timestamp: 0, headers: Vec::new(), on_delivery: None }
+    }
+    /// Python: `key=`.
+    pub fn key<K: AsRef<[u8]> + ?Sized>(mut self, key: &'a K) -> Self {
+        self.key = Some(key.as_ref());
+        self
+    }
+    /// Python: `value=`.
+    pub fn value<V: AsRef<[u8]> + ?Sized>(mut self, value: &'a V) -> Self {
+        self.value = Some(value.as_ref());
+        self
+    }
+    /// Python: `partition=`; without it librdkafka's partitioner (`partitioner` property,
+    /// the same default as Python's) chooses from the key.
+    pub fn partition(mut self, partition: i32) -> Self {
+        self.partition = Some(partition);
+        self
+    }
+    /// Python: `timestamp=` (milliseconds since the epoch; `0` means now).
+    pub fn timestamp(mut self, millis: i64) -> Self {
+        self.timestamp = millis;
+        self
+    }
+    /// Adds a header (Python: `headers=[(name, value), ...]`).
+    pub fn header<V: AsRef<[u8]> + ?Sized>(mut self, name: &'a str, value: &'a V) -> Self {
+        self.headers.push((name, Some(value.as_ref())));
+        self
+    }
+    /// Adds a header with a null value (Python: `(name, None)`).
+    pub fn header_null(mut self, name: &'a str) -> Self {
+        self.headers.push((name, None));
+        self
+    }
+    /// Python: `on_delivery=`: a closure called once with this message's delivery report, instead
+    /// of the producer-wide `on_delivery`. It runs on the thread that calls `poll`/`flush`/`close`.
+    pub fn on_delivery(mut self, f: impl FnOnce(&DeliveryReport<'_>) + Send + 'static) -> Self {
+        self.on_delivery = Some(DeliveryCallback::new(f));
+        self
+    }
+    /// The topic.
+    pub fn topic_name(&self) -> &'a str {
+        self.topic
+    }
+}
+
+/// `produce` failed; the record (with its delivery closure, if any) is handed back so the caller
+/// can retry it. Python raises `BufferError` (queue full) or `KafkaException` instead.
+#[derive(Debug, thiserror::Error)]
+#[error("produce to `{}` failed: {error}", record.topic)]
+pub struct ProduceError<'a> {
+    /// Why (`_QUEUE_FULL`, `_UNKNOWN_PARTITION`, `_MSG_SIZE_TOO_LARGE`, `_INVALID_ARG`, ...).
+    pub error: KafkaError,
+    /// The record, untouched.
+    pub record: Record<'a>,
+}
+
+impl ProduceError<'_> {
+    /// True for `_QUEUE_FULL`: poll (or use [`Producer::produce_wait`]) and retry.
+    pub fn is_queue_full(&self) -> bool {
+        self.error.code() == ErrorCode::QueueFull
+    }
+}
+
+impl From<ProduceError<'_>> for KafkaError {
+    fn from(e: ProduceError<'_>) -> KafkaError {
+        e.error
+    }
+}
+
+/// Messages that [`Producer::close`] could not deliver within its bound.
+#[derive(Debug, thiserror::Error)]
+#[error("{} message(s) were not delivered before close", messages.len())]
+pub struct Undelivered {
+    /// Each undelivered message with its error (timed out, purged, ...).
+    pub messages: Vec<Message>,
+}
+
+/// Builds a [`Producer`] with callbacks: the callable entries of a confluent-kafka-python
+/// config dict (`on_delivery`, `error_cb`, `throttle_cb`, `stats_cb`, `logger`).
+pub struct ProducerBuilder {
+    config: Config,
+    common: CommonCallbacks,
+    on_delivery: Option<Box<crate::client::DeliveryFn>>,
+}
+
+impl ProducerBuilder {
+    common_builder_methods!();
+
+    /// Python: `'on_delivery': fn(err, msg)` in the config: called once per message that has
+    /// no per-message closure, from `poll`/`flush`/`close` on the calling thread. Since any
+    /// thread may poll a shared producer, it must be `Send + Sync`.
+    ///
+    /// ```compile_fail
+    /// // A closure holding an Rc (not Send) is rejected.
+    /// let seen = std::rc::Rc::new(std::cell::Cell::new(0));
+    /// let _ = rkafka::Producer::builder(rkafka::Config::new())
+    ///     .on_delivery(move |_r| seen.set(seen.get() + 1));
+    /// ```
+    pub fn on_delivery(mut self, f: impl Fn(&DeliveryReport<'_>) + Send + Sync + 'static) -> Self {
+        self.on_delivery = Some(Box::new(f));
+        self
+    }
+
+    /// Creates the producer; the configuration is validated by librdkafka and every problem
+    /// reported at once.
+    pub fn build(self) -> Result<Producer> {
+        let ctx = ClientContext::new(self.common, self.on_delivery, &self.config);
+        let client = NativeClient::new(sys::rd_kafka_type_t::RD_KAFKA_PRODUCER, &self.config, ctx, &[], |conf| {
+            // SAFETY: conf is live and not yet handed to rd_kafka_new; the trampoline matches
+            // the dr_msg_cb signature and reaches the context through the opaque pointer.
+            unsafe { sys::rd_kafka_conf_set_dr_msg_cb(conf.ptr(), Some(delivery_trampoline)) }
+        })?;
+        Ok(Producer { topics: RwLock::new(HashMap::default()), closed: AtomicBool::new(false), client })
+    }
+}
+
+impl std::fmt::Debug for ProducerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProducerBuilder")
+            .field("config", &self.config)
+            .field("callbacks", &self.common)
+            .field("on_delivery", &self.on_delivery.is_some())
+            .finish()
+    }
+}
+
+/// An owned topic handle (`rd_kafka_topic_t`), destroyed on drop.
+struct TopicHandle(ptr::NonNull<sys::rd_kafka_topic_t>);
+
+// SAFETY: topic handles are reference-counted, thread-safe librdkafka objects.
+unsafe impl Send for TopicHandle {}
+// SAFETY: as above; produce through a shared handle from several threads is supported.
+unsafe impl Sync for TopicHandle {}
+
+impl Drop for TopicHandle {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference, released once.
+        unsafe { sys::rd_kafka_topic_destroy(self.0.as_ptr()) }
+    }
+}
+
+/// A Kafka producer, mirroring `confluent_kafka.Producer`.
+///
+/// `Send + Sync`: share one producer between threads (`Arc<Producer>`); `produce` takes
+/// `&self`. Delivery reports are served by [`poll`](Producer::poll), [`flush`](Producer::flush)
+/// and [`close`](Producer::close) on whichever thread calls them; a panic in a delivery closure
+/// is caught in C's frame and resumed from that call.
+pub struct Producer {
+    // Field order matters: topic handles must be released before the client is destroyed.
+    topics: RwLock<HashMap<Box<str>, TopicHandle, FxBuild>>,
+    closed: AtomicBool,
+    client: NativeClient,
+}
+
+impl Producer {
+    /// Python: `Producer(conf)` (without callables; see [`Producer::builder`]).
+    pub fn new(config: impl Into<Config>) -> Result<Producer> {
+        Producer::builder(config).build()
+    }
+
+    /// A builder for a producer with callbacks.
+    pub fn builder(config: impl Into<Config>) -> ProducerBuilder {
+        ProducerBuilder { config: config.into(), common: CommonCallbacks::default(), on_delivery: None }
+    }
+
+    /// The client instance name, e.g. `rdkafka#producer-1`.
+    pub fn name(&self) -> &str {
+        self.client.name()
+    }
+
+    fn topic_handle(&self, topic: &str) -> Result<*mut sys::rd_kafka_topic_t> {
+        if let Some(t) = self.topics.read().unwrap_or_else(|p| p.into_inner()).get(topic) {
+            return Ok(t.0.as_ptr());
+        }
+        validate_topic_name(topic)?;
+        let mut map = self.topics.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = map.get(topic) {
+            return Ok(t.0.as_ptr());
+        }
+        let c = cstring("topic name", topic)?;
+        // SAFETY: the client is live; c is NUL-terminated; null conf means the default topic conf.
+        let rkt = unsafe { sys::rd_kafka_topic_new(self.client.ptr(), c.as_ptr(), ptr::null_mut()) };
+        let rkt = ptr::NonNull::new(rkt).ok_or_else(KafkaError::last_error)?;
+        map.insert(topic.into(), TopicHandle(rkt));
+        Ok(rkt.as_ptr())
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Relaxed) {
+            Err(KafkaError::new(ErrorCode::State, "the producer is closed"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Python: `produce(topic, value, key, partition, on_delivery, timestamp, headers)`.
+    ///
+    /// Enqueues the message (librdkafka copies key, value and headers) and returns at once. The
+    /// delivery report arrives through `poll`/`flush`. On `_QUEUE_FULL`, poll and retry, or use
+    /// [`Producer::produce_wait`]. On any error the record comes back untouched.
+    ///
+    /// Without headers, timestamp or per-message closure this performs no Rust heap allocation.
+    #[inline]
+    pub fn produce<'a>(&self, mut record: Record<'a>) -> Result<(), ProduceError<'a>> {
+        if let Err(error) = self.check_open() {
+            return Err(ProduceError { error, record });
+        }
+        let partition = match record.partition {
+            None => consts::RD_KAFKA_PARTITION_UA as i32,
+            Some(p) if p >= 0 => p,
+            Some(p) => {
+                return Err(ProduceError {
+                    error: KafkaError::new(ErrorCode::InvalidArg, format!("partition {p} is negative; omit it to let the partitioner choose")),
+                    record,
+                })
+            }
+        };
+        let rkt = match self.topic_handle(record.topic) {
+            Ok(t) => t,
+            Err(error) => return Err(ProduceError { error, record }),
+        };
+        let opaque = record.on_delivery.as_ref().map_or(ptr::null_mut(), |c| c.ptr.as_ptr());
+        let (vptr, vlen) = record.value.map_or((ptr::null(), 0), |v| (v.as_ptr(), v.len()));
+        let (kptr, klen) = record.key.map_or((ptr::null(), 0), |k| (k.as_ptr(), k.len()));
+        let result = if record.headers.is_empty() && record.timestamp == 0 {
+            // SAFETY: rkt is a live topic handle owned by self; key/value point to klen/vlen
+            // readable bytes (or are null with length 0) and are copied (F_COPY) before return,
+            // so the cast to *mut is never written through. opaque is null or a live thunk whose
+            // ownership passes to librdkafka only if this call succeeds.
+            let rc = unsafe {
+                sys::rd_kafka_produce(
+                    rkt,
+                    partition,
+                    consts::RD_KAFKA_MSG_F_COPY as i32,
+                    vptr.cast_mut().cast(),
+                    vlen,
+                    kptr.cast(),
+                    klen,
+                    opaque,
+                )
+            };
+            if rc == 0 {
+                Ok(())
+            } else {
+                Err(KafkaError::last_error())
+            }
+        } else {
+            self.produce_va(rkt, partition, &record, opaque)
+        };
+        match result {
+            Ok(()) => {
+                // librdkafka now owns the closure; it is consumed by the delivery trampoline.
+                if let Some(cb) = record.on_delivery.take() {
+                    cb.into_raw();
+                }
+                Ok(())
+            }
+            Err(error) => Err(ProduceError { error, record }),
+        }
+    }
+
+    /// The produce path for headers and timestamps: `rd_kafka_produceva` (an array, no varargs).
+    fn produce_va(&self, rkt: *mut sys::rd_kafka_topic_t, partition: i32, r: &Record<'_>, opaque: *mut c_void) -> Result<()> {
+        use sys::rd_kafka_vtype_t as V;
+        let hdrs = if r.headers.is_empty() {
+            ptr::null_mut()
+        } else {
+            // SAFETY: creates an owned, empty headers list.
+            let h = unsafe { sys::rd_kafka_headers_new(r.headers.len()) };
+            for (name, value) in &r.headers {
+                if name.contains('\0') {
+                    // SAFETY: we still own h.
+                    unsafe { sys::rd_kafka_headers_destroy(h) };
+                    return Err(KafkaError::invalid_arg(format!("header name {name:?} contains a NUL byte")));
+                }
+                let (p, n) = value.map_or((ptr::null(), 0), |v| (v.as_ptr(), v.len()));
+                // SAFETY: h is ours; name has an explicit length; value is null or n readable
+                // bytes; librdkafka copies both.
+                unsafe { sys::rd_kafka_header_add(h, name.as_ptr().cast(), name.len() as isize, p.cast(), n as isize) };
+            }
+            h
+        };
+        let mut vus: [sys::rd_kafka_vu_t; 8] = unsafe_zeroed_vus();
+        let mut n = 0;
+        let mut push = |vtype: V, set: &dyn Fn(&mut sys::rd_kafka_vu_t)| {
+            vus[n].vtype = vtype;
+            set(&mut vus[n]);
+            n += 1;
+        };
+        push(V::RD_KAFKA_VTYPE_RKT, &|v| v.u.rkt = rkt);
+        push(V::RD_KAFKA_VTYPE_PARTITION, &|v| v.u.i32_ = partition);
+        push(V::RD_KAFKA_VTYPE_MSGFLAGS, &|v| v.u.i = consts::RD_KAFKA_MSG_F_COPY as i32);
+        if let Some(val) = r.value {
+            push(V::RD_KAFKA_VTYPE_VALUE, &|v| v.u.mem = sys::rd_kafka_vu_s__bindgen_ty_1__bindgen_ty_1 { ptr: val.as_ptr().cast_mut().cast(), size: val.len() });
+        }
+        if let Some(key) = r.key {
+            push(V::RD_KAFKA_VTYPE_KEY, &|v| v.u.mem = sys::rd_kafka_vu_s__bindgen_ty_1__bindgen_ty_1 { ptr: key.as_ptr().cast_mut().cast(), size: key.len() });
+        }
+        if r.timestamp != 0 {
+            push(V::RD_KAFKA_VTYPE_TIMESTAMP, &|v| v.u.i64_ = r.timestamp);
+        }
+        if !hdrs.is_null() {
+            push(V::RD_KAFKA_VTYPE_HEADERS, &|v| v.u.headers = hdrs);
+        }
+        if !opaque.is_null() {
+            push(V::RD_KAFKA_VTYPE_OPAQUE, &|v| v.u.ptr = opaque);
+        }
+        // SAFETY: the first n entries are initialised with the union member matching their
+        // vtype; all pointed-to data outlives the call and is copied (F_COPY). On success the
+        // headers list belongs to the message; on failure it is still ours.
+        let err = unsafe { sys::rd_kafka_produceva(self.client.ptr(), vus.as_ptr(), n) };
+        // SAFETY: err is null or an owned rd_kafka_error_t.
+        match unsafe { KafkaError::from_native(err) } {
+            None => Ok(()),
+            Some(e) => {
+                if !hdrs.is_null() {
+                    // SAFETY: produceva failed, so we still own the headers.
+                    unsafe { sys::rd_kafka_headers_destroy(hdrs) };
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Like [`produce`](Producer::produce), but when the local queue is full it serves delivery
+    /// reports (polls) and retries until there is room or `timeout` passes, then fails with
+    /// `_QUEUE_FULL` and hands the record back.
+    pub fn produce_wait<'a>(&self, record: Record<'a>, timeout: impl Into<Timeout>) -> Result<(), ProduceError<'a>> {
+        let deadline = match timeout.into() {
+            Timeout::Never => None,
+            Timeout::After(d) => Some(Instant::now() + d),
+        };
+        let mut record = record;
+        loop {
+            match self.produce(record) {
+                Err(e) if e.is_queue_full() => {
+                    let wait = match deadline {
+                        None => Duration::from_millis(10),
+                        Some(d) => {
+                            let left = d.saturating_duration_since(Instant::now());
+                            if left.is_zero() {
+                                return Err(e);
+                            }
+                            left.min(Duration::from_millis(10))
+                        }
+                    };
+                    self.poll(wait);
+                    record = e.record;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Produces many records in as few calls into librdkafka as possible: consecutive records
+    /// for one topic without headers or timestamps go through one `rd_kafka_produce_batch` call.
+    /// Returns the records that were not enqueued, each with its error (empty when all were).
+    pub fn produce_batch<'a>(&self, records: impl IntoIterator<Item = Record<'a>>) -> Vec<ProduceError<'a>> {
+        let mut failed = Vec::new();
+        let mut run: Vec<Record<'a>> = Vec::new();
+        for r in records {
+            let batchable = r.headers.is_empty() && r.timestamp == 0 && r.partition.map_or(true, |p| p >= 0);
+            if !batchable {
+                self.flush_run(&mut run, &mut failed);
+                if let Err(e) = self.produce(r) {
+                    failed.push(e);
+                }
+                continue;
+            }
+            if run.first().is_some_and(|f| f.topic != r.topic) {
+                self.flush_run(&mut run, &mut failed);
+            }
+            run.push(r);
+        }
+        self.flush_run(&mut run, &mut failed);
+        failed
+    }
+
+    fn flush_run<'a>(&self, run: &mut Vec<Record<'a>>, failed: &mut Vec<ProduceError<'a>>) {
+        if run.is_empty() {
+            return;
+        }
+        let records = std::mem::take(run);
+        if let Err(error) = self.check_open() {
+            failed.extend(records.into_iter().map(|record| ProduceError { error: error.clone(), record }));
+            return;
+        }
+        let rkt = match self.topic_handle(records[0].topic) {
+            Ok(t) => t,
+            Err(error) => {
+                failed.extend(records.into_iter().map(|record| ProduceError { error: error.clone(), record }));
+                return;
+            }
+        };
+        let mut msgs: Vec<sys::rd_kafka_message_t> = records
+            .iter()
+            .map(|r| {
+                let (vptr, vlen) = r.value.map_or((ptr::null(), 0), |v| (v.as_ptr(), v.len()));
+                let (kptr, klen) = r.key.map_or((ptr::null(), 0), |k| (k.as_ptr(), k.len()));
+                sys::rd_kafka_message_t {
+                    err: sys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR,
+                    rkt,
+                    partition: r.partition.unwrap_or(consts::RD_KAFKA_PARTITION_UA as i32),
+                    payload: vptr.cast_mut().cast(),
+                    len: vlen,
+                    key: kptr.cast_mut().cast(),
+                    key_len: klen,
+                    offset: 0,
+                    _private: r.on_delivery.as_ref().map_or(ptr::null_mut(), |c| c.ptr.as_ptr()),
+                }
+            })
+            .collect();
+        // SAFETY: rkt is live; msgs holds msgs.len() initialised messages whose key/value point
+        // into the records (alive until after the call) and are copied (F_COPY). With
+        // F_PARTITION each message's own partition field is used. librdkafka sets `err` on each
+        // message it did not enqueue and takes the opaque of each one it did.
+        unsafe {
+            sys::rd_kafka_produce_batch(
+                rkt,
+                consts::RD_KAFKA_PARTITION_UA as i32,
+                (consts::RD_KAFKA_MSG_F_COPY | consts::RD_KAFKA_MSG_F_PARTITION) as i32,
+                msgs.as_mut_ptr(),
+                msgs.len() as i32,
+            )
+        };
+        for (mut record, m) in records.into_iter().zip(&msgs) {
+            // SAFETY: err is an int-sized field of a message we own.
+            let code = unsafe { util::read_err(ptr::addr_of!(m.err)) };
+            match KafkaError::from_raw(code) {
+                None => {
+                    if let Some(cb) = record.on_delivery.take() {
+                        cb.into_raw();
+                    }
+                }
+                Some(error) => failed.push(ProduceError { error, record }),
+            }
+        }
+    }
+
+    /// Python: `poll(timeout)`: serves delivery reports and other callbacks; returns how many
+    /// events were served. Resumes a panic raised by a callback.
+    pub fn poll(&self, timeout: impl Into<Timeout>) -> usize {
+        self.client.poll(timeout.into())
+    }
+
+    /// Python: `flush(timeout)`: waits until every message is delivered (or failed) and its
+    /// report served, or `timeout` passes. Returns how many are still queued (0 = all done).
+    /// Returns as soon as the last report has been served.
+    pub fn flush(&self, timeout: impl Into<Timeout>) -> usize {
+        // SAFETY: the client is live; callbacks run on this thread and catch panics.
+        unsafe { sys::rd_kafka_flush(self.client.ptr(), timeout.into().as_millis_i32()) };
+        util::resume_panic();
+        self.len()
+    }
+
+    /// Python: `len(producer)`: messages and reports not yet served.
+    pub fn len(&self) -> usize {
+        // SAFETY: the client is live.
+        unsafe { sys::rd_kafka_outq_len(self.client.ptr()) }.max(0) as usize
+    }
+
+    /// True if nothing is queued or in flight.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Python: `purge(in_queue=True, in_flight=True, blocking=True)`: fails queued and/or in-flight
+    /// messages with `_PURGE_QUEUE`/`_PURGE_INFLIGHT`; their reports are served by the next
+    /// `poll`/`flush`.
+    pub fn purge(&self, in_queue: bool, in_flight: bool, blocking: bool) -> Result<()> {
+        let mut flags = 0;
+        if in_queue {
+            flags |= consts::RD_KAFKA_PURGE_F_QUEUE as i32;
+        }
+        if in_flight {
+            flags |= consts::RD_KAFKA_PURGE_F_INFLIGHT as i32;
+        }
+        if !blocking {
+            flags |= consts::RD_KAFKA_PURGE_F_NON_BLOCKING as i32;
+        }
+        // SAFETY: the client is live; flags are valid purge flags.
+        let code = unsafe { sys::rd_kafka_purge(self.client.ptr(), flags) } as i32;
+        KafkaError::from_raw(code).map_or(Ok(()), Err)
+    }
+
+    /// Flushes up to `timeout`; then fails whatever is left (purge) and serves those reports.
+    /// Returns `Ok` if every message was delivered, else exactly the messages that were not
+    /// (failed during close, timed out, or purged), each with its error. Never blocks past
+    /// `timeout` (plus the time to run the remaining delivery closures). After `close`,
+    /// `produce` fails with `_STATE`.
+    pub fn close(&self, timeout: impl Into<Timeout>) -> Result<(), Undelivered> {
+        let timeout = timeout.into();
+        let deadline = match timeout {
+            Timeout::Never => None,
+            Timeout::After(d) => Some(Instant::now() + d),
+        };
+        let ctx = self.client.context();
+        ctx.set_collecting(true);
+        self.closed.store(true, Ordering::SeqCst);
+        // Make sure collection stops even if a delivery closure panics.
+        struct StopCollecting<'c>(&'c ClientContext);
+        impl Drop for StopCollecting<'_> {
+            fn drop(&mut self) {
+                self.0.set_collecting(false);
+            }
+        }
+        let _stop = StopCollecting(ctx);
+        let mut left = self.flush(timeout);
+        if left > 0 {
+            let _ = self.purge(true, true, true);
+            loop {
+                self.poll(Duration::ZERO);
+                left = self.len();
+                let expired = deadline.is_some_and(|d| Instant::now() >= d);
+                if left == 0 || expired {
+                    break;
+                }
+                self.poll(Duration::from_millis(1));
+            }
+        }
+        let messages = std::mem::take(&mut *ctx.undelivered.lock().unwrap_or_else(|p| p.into_inner()));
+        if messages.is_empty() {
+            Ok(())
+        } else {
+            Err(Undelivered { messages })
+        }
+    }
+
+    /// Python: `list_topics(topic=None, timeout=-1)`.
+    pub fn list_topics(&self, topic: Option<&str>, timeout: impl Into<Timeout>) -> Result<ClusterMetadata> {
+        self.client.list_topics(topic, timeout.into())
+    }
+
+    /// Python: `set_sasl_credentials(username, password)`: new SASL PLAIN/SCRAM credentials for
+    /// the next (re)authentication.
+    pub fn set_sasl_credentials(&self, username: &str, password: &str) -> Result<()> {
+        self.client.set_sasl_credentials(username, password)
+    }
+
+    /// The fatal error raised on this producer (e.g. by idempotence), if any.
+    pub fn fatal_error(&self) -> Option<KafkaError> {
+        self.client.fatal_error()
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        let left = self.len();
+        if left > 0 {
+            log::warn!(
+                target: "rkafka",
+                "{}: dropped with {left} message(s) not delivered (call flush() or close() first); failing them now",
+                self.client.name()
+            );
+            // Fail the remaining messages and run their delivery closures, so every closure runs
+            // once and none leaks.
+            let _ = self.purge(true, true, true);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while self.len() > 0 && Instant::now() < deadline {
+                // SAFETY: the client is live; callbacks catch their panics, discarded below.
+                unsafe { sys::rd_kafka_poll(self.client.ptr(), 10) };
+                util::discard_panic("Producer::drop");
+            }
+        }
+        util::discard_panic("Producer::drop");
+    }
+}
+
+impl std::fmt::Debug for Producer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer").field("name", &self.client.name()).field("queued", &self.len()).finish()
+    }
+}
+
+fn unsafe_zeroed_vus() -> [sys::rd_kafka_vu_t; 8] {
+    // SAFETY: rd_kafka_vu_t is a plain C struct (enum tag + union of pointers/ints); all-zero
+    // is a valid value (vtype 0 = RD_KAFKA_VTYPE_END).
+    unsafe { std::mem::zeroed() }
+}
+
+/// Kafka's topic name rules: 1..=249 chars of `[a-zA-Z0-9._-]`, not `.` or `..`.
+pub(crate) fn validate_topic_name(topic: &str) -> Result<()> {
+    let bad = |why: String| Err(KafkaError::new(ErrorCode::InvalidArg, format!("invalid topic name {topic:?}: {why}")));
+    if topic.is_empty() {
+        return bad("it is empty".into());
+    }
+    if topic.len() > 249 {
+        return bad(format!("it is {} characters long (the limit is 249)", topic.len()));
+    }
+    if topic == "." || topic == ".." {
+        return bad("`.` and `..` are not allowed".into());
+    }
+    if let Some(c) = topic.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return bad(format!("character {c:?} is not allowed (only ASCII letters, digits, `.`, `_`, `-`)"));
+    }
+    Ok(())
+}
+
+/// dr_msg_cb: runs inside `poll`/`flush`/`close` on the caller's thread, once per message.
+unsafe extern "C" fn delivery_trampoline(rk: *mut sys::rd_kafka_t, msg: *const sys::rd_kafka_message_t, opaque: *mut c_void) {
+    // SAFETY: opaque is the ClientContext installed by NativeClient::new, alive while rk is.
+    let ctx = unsafe { &*opaque.cast::<ClientContext>() };
+    // SAFETY: msg is valid for the duration of this callback.
+    let view = unsafe { MessageView::from_raw(msg) };
+    let report = DeliveryReport { view, error: view.error() };
+    // SAFETY: msg is valid; `_private` holds the msg_opaque given at produce time.
+    let per_message = unsafe { (*msg)._private };
+    // A closure panic is parked in `catch`; the report's own closure is still consumed (dropped)
+    // exactly once, and later reports in this batch still reach theirs: nothing is lost.
+    if !per_message.is_null() {
+        // SAFETY: per_message is a thunk pointer handed to librdkafka by `produce`, consumed here once.
+        util::catch(|| unsafe { DeliveryCallback::invoke(per_message, &report) });
+    } else if let Some(cb) = &ctx.on_delivery {
+        util::catch(|| cb(&report));
+    }
+    if report.error.is_some() && ctx.collecting() {
+        ctx.undelivered.lock().unwrap_or_else(|p| p.into_inner()).push(report.to_message());
+    }
+    // SAFETY: rk is the live instance serving this callback.
+    unsafe { yield_if_panicked(rk) };
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_names() {
+        assert!(validate_topic_name("orders.v1-x_y").is_ok());
+        for bad in ["", ".", "..", "a b", "ü", "a/b"] {
+            assert!(validate_topic_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(validate_topic_name(&"x".repeat(250)).is_err());
+    }
+
+    #[test]
+    fn thunk_dropped_without_call() {
+        let flag = std::sync::Arc::new(AtomicBool::new(false));
+        let f2 = flag.clone();
+        struct SetOnDrop(std::sync::Arc<AtomicBool>);
+        impl Drop for SetOnDrop {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let guard = SetOnDrop(f2);
+        let cb = DeliveryCallback::new(move |_r| {
+            let _g = &guard;
+            panic!("must not run");
+        });
+        drop(cb);
+        assert!(flag.load(Ordering::SeqCst));
+    }
+}

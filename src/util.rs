@@ -1,0 +1,214 @@
+//! Private plumbing: C strings, timeouts, panics caught in callbacks.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::ffi::{CStr, CString};
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
+
+use libc::c_char;
+
+use crate::error::{KafkaError, Result};
+
+/// A bound on how long a blocking call may wait. Python passes seconds as a float with
+/// `-1` meaning "forever"; Rust passes a [`Duration`] or [`Timeout::Never`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    /// Wait at most this long.
+    After(Duration),
+    /// Wait as long as it takes (Python's `-1` / `None`).
+    Never,
+}
+
+impl Timeout {
+    /// Milliseconds for librdkafka: `-1` for never; very long durations are clamped to the
+    /// largest finite value (about 24.8 days) rather than wrapping into "forever" or negative.
+    pub(crate) fn as_millis_i32(self) -> i32 {
+        match self {
+            Timeout::Never => -1,
+            Timeout::After(d) => {
+                let ms = d.as_millis();
+                if ms > i32::MAX as u128 {
+                    i32::MAX
+                } else if ms == 0 && !d.is_zero() {
+                    1
+                } else {
+                    ms as i32
+                }
+            }
+        }
+    }
+}
+
+impl From<Duration> for Timeout {
+    fn from(d: Duration) -> Self {
+        Timeout::After(d)
+    }
+}
+
+impl From<Option<Duration>> for Timeout {
+    fn from(d: Option<Duration>) -> Self {
+        d.map_or(Timeout::Never, Timeout::After)
+    }
+}
+
+/// Copies a C string lossily (invalid UTF-8 becomes U+FFFD); null gives "".
+///
+/// # Safety
+/// `p` must be null or point to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn cstr_lossy<'a>(p: *const c_char) -> Cow<'a, str> {
+    if p.is_null() {
+        Cow::Borrowed("")
+    } else {
+        // SAFETY: non-null and NUL-terminated for 'a (caller contract).
+        unsafe { CStr::from_ptr(p) }.to_string_lossy()
+    }
+}
+
+/// Reads an `rd_kafka_resp_err_t` field as a plain int. Brokers may send codes newer than
+/// the Rust enum rdkafka-sys generated; materialising such a value as that enum would be UB.
+///
+/// # Safety
+/// `p` must point to a readable `rd_kafka_resp_err_t` (int-sized, asserted by wrapper.h).
+pub(crate) unsafe fn read_err<T>(p: *const T) -> i32 {
+    // SAFETY: caller contract; the field is int-sized.
+    unsafe { std::ptr::read(p.cast::<i32>()) }
+}
+
+/// A C string for `what`, or a clear error if `s` holds a NUL byte.
+pub(crate) fn cstring(what: &str, s: &str) -> Result<CString> {
+    CString::new(s).map_err(|e| {
+        KafkaError::invalid_arg(format!("{what} contains a NUL byte at position {}", e.nul_position()))
+    })
+}
+
+/// Reads a C error buffer written by librdkafka.
+pub(crate) fn errbuf_str(buf: &[c_char]) -> String {
+    let bytes: Vec<u8> = buf.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+thread_local! {
+    /// A panic caught in a callback that ran on this thread inside a librdkafka call made by
+    /// rkafka (poll, flush, ...); resumed by that call once C has returned.
+    static PENDING_PANIC: RefCell<Option<Box<dyn Any + Send>>> = const { RefCell::new(None) };
+}
+
+/// Runs user code from a C callback that fires on the *caller's* thread (inside poll/flush).
+/// A panic is caught and parked for [`resume_panic`]; returns `None` if `f` panicked.
+pub(crate) fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
+    // AssertUnwindSafe: the panic is re-raised on this same thread after the C call returns,
+    // so any state the closure broke is observed exactly as if the panic had not been caught.
+    match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => Some(v),
+        Err(payload) => {
+            let _ = PENDING_PANIC.try_with(|p| {
+                let mut p = p.borrow_mut();
+                if p.is_none() {
+                    *p = Some(payload);
+                } else {
+                    log::error!(target: "rkafka", "a second callback panicked before the first panic could be resumed; it is dropped");
+                }
+            });
+            None
+        }
+    }
+}
+
+/// True if a callback on this thread panicked and the panic has not been resumed yet.
+pub(crate) fn panic_pending() -> bool {
+    PENDING_PANIC.try_with(|p| p.borrow().is_some()).unwrap_or(false)
+}
+
+/// Re-raises on the caller's thread a panic caught by [`catch`] during the C call that just
+/// returned. Every entry point that can run callbacks calls this after the C call.
+pub(crate) fn resume_panic() {
+    if let Some(payload) = PENDING_PANIC.try_with(|p| p.borrow_mut().take()).ok().flatten() {
+        panic::resume_unwind(payload);
+    }
+}
+
+/// Drops (after logging) a panic parked on this thread; used where resuming is not allowed
+/// (inside `Drop`).
+pub(crate) fn discard_panic(context: &str) {
+    if PENDING_PANIC.try_with(|p| p.borrow_mut().take()).ok().flatten().is_some() {
+        log::error!(target: "rkafka", "a callback panicked during {context}; the panic cannot be resumed there and was dropped");
+    }
+}
+
+/// Runs user code on a librdkafka-owned thread, where no caller can receive the panic:
+/// the panic is caught and logged, and `default` is returned.
+pub(crate) fn catch_on_foreign_thread<T>(what: &str, default: T, f: impl FnOnce() -> T) -> T {
+    // AssertUnwindSafe: on failure the closure's result is discarded and only `default` is
+    // used, so no partially updated value is observed by rkafka.
+    match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-string panic payload".into());
+            log::error!(target: "rkafka", "{what} panicked on a librdkafka thread (ignored): {msg}");
+            default
+        }
+    }
+}
+
+/// A small, fast, non-cryptographic hasher (FxHash) for the producer's topic-handle cache:
+/// SipHash would cost a noticeable share of the per-message budget.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            h = (h.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_clamp() {
+        assert_eq!(Timeout::Never.as_millis_i32(), -1);
+        assert_eq!(Timeout::from(Duration::from_secs(u64::MAX)).as_millis_i32(), i32::MAX);
+        assert_eq!(Timeout::from(Duration::from_micros(10)).as_millis_i32(), 1);
+        assert_eq!(Timeout::from(Duration::ZERO).as_millis_i32(), 0);
+        assert_eq!(Timeout::from(Duration::from_millis(1500)).as_millis_i32(), 1500);
+    }
+
+    #[test]
+    fn panics_are_parked_and_resumed() {
+        assert!(catch(|| panic!("boom")).is_none());
+        assert!(panic_pending());
+        let r = std::panic::catch_unwind(resume_panic);
+        assert!(r.is_err());
+        assert!(!panic_pending());
+    }
+
+    #[test]
+    fn nul_in_strings_is_refused() {
+        let e = cstring("topic name", "a\0b").unwrap_err();
+        assert!(e.str().contains("topic name contains a NUL byte at position 1"));
+    }
+}
