@@ -86,7 +86,7 @@ fi
 
 # --- 3. confluent-kafka-python for interop checks -----------------------------
 if python3 -c 'import confluent_kafka' 2>/dev/null; then
-    log "confluent_kafka already importable ($(python3 -c 'import confluent_kafka; print(confluent_kafka.version()[0])'))"
+    log "confluent_kafka already importable ($(python3 -c 'import confluent_kafka; print(confluent_kafka.version())'))"
 else
     log "pip install confluent-kafka==2.12.1"
     if ! python3 -m pip install --quiet confluent-kafka==2.12.1 2>"$CACHE/pip.err"; then

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::ffi::c_void;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -131,6 +131,8 @@ pub(crate) struct ClientContext {
     /// While set (during `Producer::close`), failed deliveries are copied here.
     collecting: AtomicBool,
     pub(crate) undelivered: Mutex<Vec<Message>>,
+    /// Messages accepted by `produce` whose delivery report has not been served yet.
+    pub(crate) pending: AtomicUsize,
 }
 
 impl ClientContext {
@@ -142,6 +144,7 @@ impl ClientContext {
             secrets: config.secret_values(),
             collecting: AtomicBool::new(false),
             undelivered: Mutex::new(Vec::new()),
+            pending: AtomicUsize::new(0),
         }
     }
 

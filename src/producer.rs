@@ -418,6 +418,9 @@ impl Producer {
         let opaque = record.on_delivery.as_ref().map_or(ptr::null_mut(), |c| c.ptr.as_ptr());
         let (vptr, vlen) = record.value.map_or((ptr::null(), 0), |v| (v.as_ptr(), v.len()));
         let (kptr, klen) = record.key.map_or((ptr::null(), 0), |k| (k.as_ptr(), k.len()));
+        // Counted before the call: the report may be served on another thread before it returns.
+        let pending = &self.client.context().pending;
+        pending.fetch_add(1, Ordering::Relaxed);
         let result = if record.headers.is_empty() && record.timestamp == 0 {
             // SAFETY: rkt is a live topic handle owned by self; key/value point to klen/vlen
             // readable bytes (or are null with length 0) and are copied (F_COPY) before return,
@@ -451,7 +454,10 @@ impl Producer {
                 }
                 Ok(())
             }
-            Err(error) => Err(ProduceError { error, record }),
+            Err(error) => {
+                pending.fetch_sub(1, Ordering::Relaxed);
+                Err(ProduceError { error, record })
+            }
         }
     }
 
@@ -606,6 +612,8 @@ impl Producer {
                 }
             })
             .collect();
+        let pending = &self.client.context().pending;
+        pending.fetch_add(msgs.len(), Ordering::Relaxed);
         // SAFETY: rkt is live; msgs holds msgs.len() initialised messages whose key/value point
         // into the records (alive until after the call) and are copied (F_COPY). With
         // F_PARTITION each message's own partition field is used. librdkafka sets `err` on each
@@ -628,7 +636,10 @@ impl Producer {
                         cb.into_raw();
                     }
                 }
-                Some(error) => failed.push(ProduceError { error, record }),
+                Some(error) => {
+                    pending.fetch_sub(1, Ordering::Relaxed);
+                    failed.push(ProduceError { error, record })
+                }
             }
         }
     }
@@ -741,7 +752,7 @@ impl Producer {
 
 impl Drop for Producer {
     fn drop(&mut self) {
-        let left = self.len();
+        let left = self.client.context().pending.load(Ordering::SeqCst);
         if left > 0 {
             log::warn!(
                 target: "rkafka",
@@ -752,7 +763,7 @@ impl Drop for Producer {
             // once and none leaks.
             let _ = self.purge(true, true, true);
             let deadline = Instant::now() + Duration::from_secs(5);
-            while self.len() > 0 && Instant::now() < deadline {
+            while self.client.context().pending.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
                 // SAFETY: the client is live; callbacks catch their panics, discarded below.
                 unsafe { sys::rd_kafka_poll(self.client.ptr(), 10) };
                 util::discard_panic("Producer::drop");
@@ -799,6 +810,7 @@ unsafe extern "C" fn delivery_trampoline(rk: *mut sys::rd_kafka_t, msg: *const s
     // SAFETY: msg is valid for the duration of this callback.
     let view = unsafe { MessageView::from_raw(msg) };
     let report = DeliveryReport { view, error: view.error() };
+    ctx.pending.fetch_sub(1, Ordering::Relaxed);
     // SAFETY: msg is valid; `_private` holds the msg_opaque given at produce time.
     let per_message = unsafe { (*msg)._private };
     // A closure panic is parked in `catch`; the report's own closure is still consumed (dropped)

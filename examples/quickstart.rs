@@ -1,0 +1,99 @@
+//! rkafka quickstart: produce 10,000 messages with delivery reports.
+//!
+//! ```text
+//! cargo run --example quickstart                         # embedded mock cluster, no broker needed
+//! cargo run --example quickstart -- -b 127.0.0.1:9092    # a real broker (or KAFKA_BOOTSTRAP_SERVERS)
+//! cargo run --example quickstart -- -b HOST:PORT -X security.protocol=SASL_PLAINTEXT \
+//!     -X sasl.mechanisms=SCRAM-SHA-256 -X sasl.username=alice -X sasl.password=...
+//! ```
+//! Options: `-b brokers`, `-X key=value` (any librdkafka property), `-F file.properties`,
+//! `-t topic` (default `rkafka-quickstart`), `-n count` (default 10000).
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rkafka::{MockCluster, Producer, Record};
+
+const USAGE: &str = "usage: quickstart [-b brokers] [-X key=value]... [-F file.properties] [-t topic] [-n count]";
+
+fn main() {
+    let args = common::parse_args(USAGE);
+    let mut config = args.config;
+    let mut topic = "rkafka-quickstart".to_string();
+    let mut count: u64 = 10_000;
+    let mut rest = args.rest.into_iter();
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "-t" => topic = rest.next().unwrap_or_else(|| common::die(USAGE, "-t needs a topic")),
+            "-n" => {
+                count = rest.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| common::die(USAGE, "-n needs a number"))
+            }
+            other => common::die(USAGE, &format!("unexpected argument {other:?}")),
+        }
+    }
+
+    let (libv, libn) = rkafka::libversion();
+    println!("librdkafka {libv} (0x{libn:08x})");
+    println!("builtin.features: {}", rkafka::builtin_features().join(","));
+
+    // Without bootstrap servers, start librdkafka's embedded mock cluster.
+    let _mock;
+    if config.get("bootstrap.servers").is_none() && config.get("metadata.broker.list").is_none() {
+        let cluster = MockCluster::new(3).unwrap_or_else(|e| fail(&format!("cannot start the mock cluster: {e}")));
+        cluster.create_topic(&topic, 4, 3).unwrap_or_else(|e| fail(&e.to_string()));
+        println!("no bootstrap servers given (-b or KAFKA_BOOTSTRAP_SERVERS): using librdkafka's embedded mock cluster at {}", cluster.bootstrap_servers());
+        config.set("bootstrap.servers", cluster.bootstrap_servers());
+        _mock = Some(cluster);
+    } else {
+        _mock = None;
+        println!("bootstrap.servers = {}", config.get("bootstrap.servers").or(config.get("metadata.broker.list")).unwrap_or(""));
+    }
+
+    let delivered = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let (d, f) = (delivered.clone(), failed.clone());
+    let producer = Producer::builder(config)
+        .on_delivery(move |report| match report.error() {
+            None => {
+                d.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(e) => {
+                if f.fetch_add(1, Ordering::Relaxed) < 5 {
+                    eprintln!("delivery failed: {e}");
+                }
+            }
+        })
+        .error_cb(|e| eprintln!("client error: {e}"))
+        .build()
+        .unwrap_or_else(|e| fail(&e.to_string()));
+
+    let start = Instant::now();
+    for i in 0..count {
+        let key = format!("key-{}", i % 100);
+        let value = format!("message {i}");
+        if let Err(e) = producer.produce_wait(Record::new(&topic).key(&key).value(&value), Duration::from_secs(30)) {
+            fail(&format!("produce failed: {e}"));
+        }
+        if i % 1000 == 0 {
+            producer.poll(Duration::ZERO);
+        }
+    }
+    let left = producer.flush(Duration::from_secs(60));
+    let elapsed = start.elapsed();
+    let (ok, bad) = (delivered.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    println!(
+        "produced {count} messages to {topic}: {ok} delivered, {bad} failed, {left} still queued, in {:.0} ms",
+        elapsed.as_secs_f64() * 1000.0
+    );
+    if ok != count {
+        std::process::exit(1);
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("error: {msg}");
+    std::process::exit(1)
+}

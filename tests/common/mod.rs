@@ -1,0 +1,227 @@
+//! Test support: brokers each test starts and stops itself (tansu on free loopback ports),
+//! unique topic names, and running confluent-kafka-python scripts.
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use rkafka::Config;
+
+/// The cache `scripts/install-brokers.sh` fills (outside the repository).
+fn cache_dir() -> PathBuf {
+    if let Ok(c) = std::env::var("RKAFKA_CACHE") {
+        return PathBuf::from(c);
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    Path::new(&home).join(".cache/rkafka")
+}
+
+fn binary(env: &str, default: PathBuf) -> PathBuf {
+    let p = std::env::var(env).map(PathBuf::from).unwrap_or(default);
+    assert!(
+        p.exists(),
+        "test broker binary {} is missing: run `scripts/install-brokers.sh` (or set {env})",
+        p.display()
+    );
+    p
+}
+
+/// The prebuilt tansu (plain, memory storage).
+pub fn tansu_bin() -> PathBuf {
+    binary("RKAFKA_TANSU_BIN", cache_dir().join("bin/tansu-prebuilt"))
+}
+
+/// tansu 0.6.0 built with sqlite storage and SCRAM support.
+pub fn tansu_sasl_bin() -> PathBuf {
+    binary("RKAFKA_TANSU_SASL_BIN", cache_dir().join("tansu-0.6.0/bin/tansu"))
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// A topic/group name unique to this process and call.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A scratch directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> TempDir {
+        let p = std::env::temp_dir().join(unique(&format!("rkafka-{prefix}")));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A tansu broker process on 127.0.0.1, killed (and its files removed) on drop.
+pub struct Tansu {
+    child: Option<Child>,
+    pub port: u16,
+    pub dir: TempDir,
+    bin: PathBuf,
+    args: Vec<String>,
+}
+
+pub const SCRAM_USERS: &[(&str, &str, &str)] =
+    &[("alice", "alice-secret", "scram256"), ("bob", "bob-secret", "scram512")];
+
+impl Tansu {
+    fn spawn(bin: &Path, dir: &TempDir, port: u16, extra: &[&str]) -> Child {
+        let log = std::fs::File::create(dir.0.join(format!("broker-{port}.log"))).unwrap();
+        let mut cmd = Command::new(bin);
+        cmd.current_dir(&dir.0)
+            .arg("broker")
+            .args(["--cluster-id", "rkafka-test"])
+            .arg("--listener-url")
+            .arg(format!("tcp://127.0.0.1:{port}"))
+            .arg("--advertised-listener-url")
+            .arg(format!("tcp://127.0.0.1:{port}"))
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                let log = std::fs::read_to_string(dir.0.join(format!("broker-{port}.log"))).unwrap_or_default();
+                panic!("tansu exited ({status}) before listening on {port}:\n{log}");
+            }
+            assert!(Instant::now() < deadline, "tansu did not listen on {port} within 30 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child
+    }
+
+    /// The prebuilt tansu with memory storage: plain produce/consume/admin tests.
+    pub fn plain() -> Tansu {
+        let bin = tansu_bin();
+        let dir = TempDir::new("tansu");
+        let port = free_port();
+        let args = vec!["--storage-engine".to_string(), "memory://tansu/".to_string()];
+        let child = Tansu::spawn(&bin, &dir, port, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        Tansu { child: Some(child), port, dir, bin, args }
+    }
+
+    /// tansu 0.6.0 on sqlite storage (survives restarts), without authentication.
+    pub fn sqlite() -> Tansu {
+        let bin = tansu_sasl_bin();
+        let dir = TempDir::new("tansu-sqlite");
+        let port = free_port();
+        let args = vec!["--storage-engine".to_string(), "sqlite://broker.db".to_string()];
+        let child = Tansu::spawn(&bin, &dir, port, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        Tansu { child: Some(child), port, dir, bin, args }
+    }
+
+    /// tansu 0.6.0 on sqlite with `--authentication` and the [`SCRAM_USERS`] provisioned
+    /// (through a second, unauthenticated broker on the same file, as tansu requires).
+    pub fn sasl() -> Tansu {
+        let bin = tansu_sasl_bin();
+        let dir = TempDir::new("tansu-sasl");
+        let admin_port = free_port();
+        let mut admin = Tansu::spawn(&bin, &dir, admin_port, &["--storage-engine", "sqlite://broker.db"]);
+        for (user, password, mech) in SCRAM_USERS {
+            let out = Command::new(&bin)
+                .current_dir(&dir.0)
+                .args(["user", "create", "--broker", &format!("tcp://127.0.0.1:{admin_port}"), "--mechanism", mech, user, password])
+                .output()
+                .expect("run tansu user create");
+            assert!(out.status.success(), "tansu user create {user}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let _ = admin.kill();
+        let _ = admin.wait();
+        let port = free_port();
+        let args: Vec<String> = ["--storage-engine", "sqlite://broker.db", "--authentication"].iter().map(|s| s.to_string()).collect();
+        let child = Tansu::spawn(&bin, &dir, port, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        Tansu { child: Some(child), port, dir, bin, args }
+    }
+
+    pub fn bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// A config with this broker's address and test-friendly timeouts.
+    pub fn config(&self) -> Config {
+        Config::from([("bootstrap.servers", self.bootstrap())])
+    }
+
+    /// Kills the broker (SIGKILL) without cleaning its storage.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the broker again on the same port and storage.
+    pub fn restart(&mut self) {
+        self.kill();
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        self.child = Some(Tansu::spawn(&self.bin, &self.dir, self.port, &args));
+    }
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Creates `topic` with `partitions` partitions through confluent-kafka-python's AdminClient
+/// (rkafka's own admin client comes with the admin issue). `extra` adds config entries.
+pub fn create_topic_py(bootstrap: &str, topic: &str, partitions: i32, extra: &[(&str, &str)]) {
+    let extra_json: Vec<String> = extra.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
+    let script = format!(
+        r#"
+import sys
+from confluent_kafka.admin import AdminClient, NewTopic
+conf = {{"bootstrap.servers": {bootstrap:?}, {extra}}}
+a = AdminClient(conf)
+fs = a.create_topics([NewTopic({topic:?}, num_partitions={partitions}, replication_factor=1)], request_timeout=15)
+for t, f in fs.items():
+    f.result(timeout=20)
+"#,
+        extra = extra_json.join(", ")
+    );
+    run_python(&script, &[]);
+}
+
+/// Runs a Python script (confluent-kafka-python must be installed); returns stdout.
+pub fn run_python(script: &str, args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 must be installed");
+    assert!(
+        out.status.success(),
+        "python failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Runs a script file from tests/py.
+pub fn run_python_file(name: &str, args: &[&str]) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py").join(name);
+    let script = std::fs::read_to_string(&path).unwrap();
+    run_python(&script, args)
+}

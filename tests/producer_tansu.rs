@@ -1,0 +1,197 @@
+//! Producer against a real broker (the prebuilt tansu), checked by a second real client
+//! (confluent-kafka-python).
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{create_topic_py, run_python_file, unique, Tansu};
+use rkafka::{Producer, Record};
+
+const N: usize = 10_000;
+const TS_BASE: i64 = 1_700_000_000_000;
+
+fn key(i: usize) -> Vec<u8> {
+    format!("key-{i}").into_bytes()
+}
+
+fn value(i: usize) -> Vec<u8> {
+    // Binary payload, including bytes that are not UTF-8.
+    let mut v = format!("value-{i}-").into_bytes();
+    v.extend_from_slice(&[0x00, 0xff, 0xfe, (i % 251) as u8]);
+    v
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[test]
+fn ten_thousand_keyed_messages_reach_python_byte_for_byte() {
+    let broker = Tansu::plain();
+    let topic = unique("interop");
+    let py_topic = unique("interop-py");
+    create_topic_py(&broker.bootstrap(), &topic, 4, &[]);
+    create_topic_py(&broker.bootstrap(), &py_topic, 4, &[]);
+
+    // (index) -> (partition, offset) from delivery reports.
+    let reports: Arc<Mutex<HashMap<usize, (i32, i64)>>> = Arc::default();
+    let failures: Arc<Mutex<Vec<String>>> = Arc::default();
+    let producer = Producer::new(broker.config().with("linger.ms", "5")).unwrap();
+    let keys: Vec<Vec<u8>> = (0..N).map(key).collect();
+    let values: Vec<Vec<u8>> = (0..N).map(value).collect();
+    let idx: Vec<String> = (0..N).map(|i| i.to_string()).collect();
+    for i in 0..N {
+        let (r, f) = (reports.clone(), failures.clone());
+        let rec = Record::new(&topic)
+            .key(&keys[i])
+            .value(&values[i])
+            .timestamp(TS_BASE + i as i64)
+            .header("idx", &idx[i])
+            .header("bin", &[0u8, 1, 2, 255][..])
+            .header_null("nothing")
+            .on_delivery(move |rep| match rep.result() {
+                Ok(po) => {
+                    assert_eq!(rep.key(), Some(key(i).as_slice()));
+                    assert_eq!(rep.timestamp().millis(), Some(TS_BASE + i as i64));
+                    r.lock().unwrap().insert(i, po);
+                }
+                Err(e) => f.lock().unwrap().push(e.to_string()),
+            });
+        producer.produce_wait(rec, Duration::from_secs(30)).unwrap();
+    }
+    assert_eq!(producer.flush(Duration::from_secs(60)), 0);
+    assert!(failures.lock().unwrap().is_empty(), "failures: {:?}", &failures.lock().unwrap()[..1]);
+    let reports = reports.lock().unwrap().clone();
+    assert_eq!(reports.len(), N, "every message acknowledged");
+    let distinct: HashSet<(i32, i64)> = reports.values().copied().collect();
+    assert_eq!(distinct.len(), N, "every (partition, offset) distinct");
+    assert!(reports.values().all(|&(p, o)| (0..4).contains(&p) && o >= 0));
+
+    // confluent-kafka-python reads exactly those bytes, keys, headers and timestamps.
+    let out = run_python_file("consume_all.py", &[&broker.bootstrap(), &topic, &N.to_string(), "120"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), N);
+    let mut seen = HashSet::new();
+    for line in lines {
+        let v: PyMsg = parse_py(line);
+        let i: usize = String::from_utf8(unhex(&v.headers[0].1.clone().unwrap())).unwrap().parse().unwrap();
+        assert!(seen.insert(i), "message {i} consumed twice");
+        assert_eq!(v.key.as_deref(), Some(hex(&key(i)).as_str()));
+        assert_eq!(v.value.as_deref(), Some(hex(&value(i)).as_str()));
+        assert_eq!(v.ts_type, "create");
+        assert_eq!(v.ts, TS_BASE + i as i64);
+        assert_eq!(
+            v.headers,
+            vec![
+                ("idx".to_string(), Some(hex(i.to_string().as_bytes()))),
+                ("bin".to_string(), Some("000102ff".to_string())),
+                ("nothing".to_string(), None)
+            ]
+        );
+        assert_eq!((v.partition, v.offset), reports[&i], "python sees message {i} where the delivery report said");
+    }
+    assert_eq!(seen.len(), N);
+
+    // Python's own producer puts each key on the same partition rkafka chose.
+    let mut child = Command::new("python3")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/produce_keys.py"))
+        .args([&broker.bootstrap(), &py_topic])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut stdin = child.stdin.take().unwrap();
+        for k in &keys {
+            writeln!(stdin, "{}", hex(k)).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let py_parts: HashMap<String, i32> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (k, p) = l.split_once(' ').unwrap();
+            (k.to_string(), p.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(py_parts.len(), N);
+    for (i, k) in keys.iter().enumerate() {
+        assert_eq!(py_parts[&hex(k)], reports[&i].0, "key {i} partition differs from Python's");
+    }
+}
+
+#[test]
+fn batch_produce_and_metadata() {
+    let broker = Tansu::plain();
+    let topic = unique("batch");
+    create_topic_py(&broker.bootstrap(), &topic, 3, &[]);
+    let delivered = Arc::new(Mutex::new(Vec::new()));
+    let d = delivered.clone();
+    let producer = Producer::builder(broker.config())
+        .on_delivery(move |r| d.lock().unwrap().push((r.partition(), r.offset(), r.error().cloned())))
+        .build()
+        .unwrap();
+    let values: Vec<String> = (0..1000).map(|i| format!("batch-{i}")).collect();
+    let failed = producer.produce_batch(values.iter().enumerate().map(|(i, v)| Record::new(&topic).value(v).partition((i % 3) as i32)));
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(producer.flush(Duration::from_secs(30)), 0);
+    let delivered = delivered.lock().unwrap();
+    assert_eq!(delivered.len(), 1000);
+    assert!(delivered.iter().all(|(_, o, e)| e.is_none() && *o >= 0));
+    for p in 0..3 {
+        assert_eq!(delivered.iter().filter(|(dp, _, _)| *dp == p).count(), if p == 0 { 334 } else { 333 });
+    }
+
+    let md = producer.list_topics(Some(&topic), Duration::from_secs(10)).unwrap();
+    let t = &md.topics[&topic];
+    assert!(t.error.is_none());
+    assert_eq!(t.partitions.len(), 3);
+    assert_eq!(md.brokers.len(), 1);
+    let b = md.brokers.values().next().unwrap();
+    assert_eq!((b.host.as_str(), b.port), ("127.0.0.1", broker.port as i32));
+    let all = producer.list_topics(None, Duration::from_secs(10)).unwrap();
+    assert!(all.topics.contains_key(&topic));
+}
+
+#[test]
+fn close_delivers_everything_and_then_refuses() {
+    let broker = Tansu::plain();
+    let topic = unique("close");
+    create_topic_py(&broker.bootstrap(), &topic, 1, &[]);
+    let producer = Producer::new(broker.config()).unwrap();
+    for i in 0..500 {
+        producer.produce(Record::new(&topic).value(&format!("m{i}"))).unwrap();
+    }
+    producer.close(Duration::from_secs(30)).expect("all delivered");
+    assert!(producer.is_empty());
+    let e = producer.produce(Record::new(&topic).value("late")).unwrap_err();
+    assert_eq!(e.error.code(), rkafka::ErrorCode::State);
+    assert_eq!(e.record.topic_name(), topic);
+}
+
+#[derive(serde::Deserialize)]
+struct PyMsg {
+    partition: i32,
+    offset: i64,
+    key: Option<String>,
+    value: Option<String>,
+    headers: Vec<(String, Option<String>)>,
+    ts_type: String,
+    ts: i64,
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+fn parse_py(line: &str) -> PyMsg {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("bad line from python ({e}): {line}"))
+}
