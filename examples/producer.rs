@@ -18,11 +18,13 @@ use std::time::Duration;
 
 use rkafka::{Producer, Record};
 
-const USAGE: &str = "usage: producer <bootstrap-servers> <topic> [-X key=value]... [-F file.properties]";
+const USAGE: &str =
+    "usage: producer <bootstrap-servers> <topic> [-X key=value]... [-F file.properties]";
 
 fn main() {
     let args = common::parse_args(USAGE);
-    let [bootstrap, topic] = <[String; 2]>::try_from(args.rest).unwrap_or_else(|_| common::die(USAGE, "need <bootstrap-servers> <topic>"));
+    let [bootstrap, topic] = <[String; 2]>::try_from(args.rest)
+        .unwrap_or_else(|_| common::die(USAGE, "need <bootstrap-servers> <topic>"));
     let mut config = args.config;
     config.set("bootstrap.servers", bootstrap);
 
@@ -34,7 +36,12 @@ fn main() {
                 f.fetch_add(1, Ordering::Relaxed);
                 eprintln!("% Message delivery failed: {e}");
             }
-            None => eprintln!("% Message delivered to {} [{}] @ {}", r.topic(), r.partition(), r.offset()),
+            None => eprintln!(
+                "% Message delivered to {} [{}] @ {}",
+                r.topic(),
+                r.partition(),
+                r.offset()
+            ),
         })
         .error_cb(|e| eprintln!("% Error: {e}"))
         .build()
@@ -66,7 +73,11 @@ fn main() {
     eprintln!("% Waiting for {} deliveries", producer.len());
     if let Err(undelivered) = producer.close(Duration::from_secs(30)) {
         for m in &undelivered.messages {
-            eprintln!("% Not delivered: {:?}: {}", m.value().map(String::from_utf8_lossy), m.error().map(|e| e.to_string()).unwrap_or_default());
+            eprintln!(
+                "% Not delivered: {:?}: {}",
+                m.value().map(String::from_utf8_lossy),
+                m.error().map(|e| e.to_string()).unwrap_or_default()
+            );
         }
     }
     let bad = failed.load(Ordering::Relaxed);

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use rkafka::{MockCluster, Producer, Record};
 
-const USAGE: &str = "usage: quickstart [-b brokers] [-X key=value]... [-F file.properties] [-t topic] [-n count]";
+const USAGE: &str =
+    "usage: quickstart [-b brokers] [-X key=value]... [-F file.properties] [-t topic] [-n count]";
 
 fn main() {
     let args = common::parse_args(USAGE);
@@ -27,9 +28,16 @@ fn main() {
     let mut rest = args.rest.into_iter();
     while let Some(a) = rest.next() {
         match a.as_str() {
-            "-t" => topic = rest.next().unwrap_or_else(|| common::die(USAGE, "-t needs a topic")),
+            "-t" => {
+                topic = rest
+                    .next()
+                    .unwrap_or_else(|| common::die(USAGE, "-t needs a topic"))
+            }
             "-n" => {
-                count = rest.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| common::die(USAGE, "-n needs a number"))
+                count = rest
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| common::die(USAGE, "-n needs a number"))
             }
             other => common::die(USAGE, &format!("unexpected argument {other:?}")),
         }
@@ -42,14 +50,23 @@ fn main() {
     // Without bootstrap servers, start librdkafka's embedded mock cluster.
     let _mock;
     if config.get("bootstrap.servers").is_none() && config.get("metadata.broker.list").is_none() {
-        let cluster = MockCluster::new(3).unwrap_or_else(|e| fail(&format!("cannot start the mock cluster: {e}")));
-        cluster.create_topic(&topic, 4, 3).unwrap_or_else(|e| fail(&e.to_string()));
+        let cluster = MockCluster::new(3)
+            .unwrap_or_else(|e| fail(&format!("cannot start the mock cluster: {e}")));
+        cluster
+            .create_topic(&topic, 4, 3)
+            .unwrap_or_else(|e| fail(&e.to_string()));
         println!("no bootstrap servers given (-b or KAFKA_BOOTSTRAP_SERVERS): using librdkafka's embedded mock cluster at {}", cluster.bootstrap_servers());
         config.set("bootstrap.servers", cluster.bootstrap_servers());
         _mock = Some(cluster);
     } else {
         _mock = None;
-        println!("bootstrap.servers = {}", config.get("bootstrap.servers").or(config.get("metadata.broker.list")).unwrap_or(""));
+        println!(
+            "bootstrap.servers = {}",
+            config
+                .get("bootstrap.servers")
+                .or(config.get("metadata.broker.list"))
+                .unwrap_or("")
+        );
     }
 
     let delivered = Arc::new(AtomicU64::new(0));
@@ -74,7 +91,10 @@ fn main() {
     for i in 0..count {
         let key = format!("key-{}", i % 100);
         let value = format!("message {i}");
-        if let Err(e) = producer.produce_wait(Record::new(&topic).key(&key).value(&value), Duration::from_secs(30)) {
+        if let Err(e) = producer.produce_wait(
+            Record::new(&topic).key(&key).value(&value),
+            Duration::from_secs(30),
+        ) {
             fail(&format!("produce failed: {e}"));
         }
         if i % 1000 == 0 {
@@ -83,7 +103,10 @@ fn main() {
     }
     let left = producer.flush(Duration::from_secs(60));
     let elapsed = start.elapsed();
-    let (ok, bad) = (delivered.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    let (ok, bad) = (
+        delivered.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed),
+    );
     println!(
         "produced {count} messages to {topic}: {ok} delivered, {bad} failed, {left} still queued, in {:.0} ms",
         elapsed.as_secs_f64() * 1000.0

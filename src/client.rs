@@ -85,7 +85,10 @@ macro_rules! common_builder_methods {
 
         /// Python: `'throttle_cb': fn(ThrottleEvent)`. Called from `poll`/`flush` on the
         /// calling thread when a broker throttles the client.
-        pub fn throttle_cb(mut self, f: impl Fn(&$crate::ThrottleEvent) + Send + Sync + 'static) -> Self {
+        pub fn throttle_cb(
+            mut self,
+            f: impl Fn(&$crate::ThrottleEvent) + Send + Sync + 'static,
+        ) -> Self {
             self.common.throttle_cb = Some(Box::new(f));
             self
         }
@@ -108,7 +111,10 @@ macro_rules! common_builder_methods {
         /// let _ = rkafka::Producer::builder(rkafka::Config::new())
         ///     .logger(move |_rec| counter.set(counter.get() + 1));
         /// ```
-        pub fn logger(mut self, f: impl Fn(&$crate::LogRecord<'_>) + Send + Sync + 'static) -> Self {
+        pub fn logger(
+            mut self,
+            f: impl Fn(&$crate::LogRecord<'_>) + Send + Sync + 'static,
+        ) -> Self {
             self.common.logger = Some(Box::new(f));
             self
         }
@@ -136,7 +142,11 @@ pub(crate) struct ClientContext {
 }
 
 impl ClientContext {
-    pub(crate) fn new(common: CommonCallbacks, on_delivery: Option<Box<DeliveryFn>>, config: &Config) -> ClientContext {
+    pub(crate) fn new(
+        common: CommonCallbacks,
+        on_delivery: Option<Box<DeliveryFn>>,
+        config: &Config,
+    ) -> ClientContext {
         ClientContext {
             common,
             on_delivery,
@@ -203,7 +213,10 @@ impl NativeClient {
         // outlives the rd_kafka_t (dropped after rd_kafka_destroy, or right here if
         // rd_kafka_new fails). Each trampoline matches the C signature it is registered for.
         unsafe {
-            sys::rd_kafka_conf_set_opaque(conf.ptr(), (&*ctx as *const ClientContext).cast_mut().cast());
+            sys::rd_kafka_conf_set_opaque(
+                conf.ptr(),
+                (&*ctx as *const ClientContext).cast_mut().cast(),
+            );
             sys::rd_kafka_conf_set_log_cb(conf.ptr(), Some(log_trampoline));
             if ctx.common.error_cb.is_some() {
                 sys::rd_kafka_conf_set_error_cb(conf.ptr(), Some(error_trampoline));
@@ -222,7 +235,10 @@ impl NativeClient {
         let rk = unsafe { sys::rd_kafka_new(kind, conf.ptr(), errbuf.as_mut_ptr(), errbuf.len()) };
         let Some(rk) = NonNull::new(rk) else {
             let reason = errbuf_str(&errbuf);
-            return Err(KafkaError::new(ErrorCode::InvalidArg, ctx.scrub(&reason).into_owned()));
+            return Err(KafkaError::new(
+                ErrorCode::InvalidArg,
+                ctx.scrub(&reason).into_owned(),
+            ));
         };
         conf.into_raw();
         // SAFETY: rk is live; rd_kafka_name returns a string owned by rk.
@@ -253,7 +269,11 @@ impl NativeClient {
     }
 
     /// Python: `list_topics(topic=None, timeout=-1)`.
-    pub(crate) fn list_topics(&self, topic: Option<&str>, timeout: Timeout) -> Result<ClusterMetadata> {
+    pub(crate) fn list_topics(
+        &self,
+        topic: Option<&str>,
+        timeout: Timeout,
+    ) -> Result<ClusterMetadata> {
         ClusterMetadata::fetch(self, topic, timeout)
     }
 
@@ -266,7 +286,10 @@ impl NativeClient {
         // SAFETY: err is null or an rd_kafka_error_t we now own.
         match unsafe { KafkaError::from_native(err) } {
             None => Ok(()),
-            Some(e) => Err(KafkaError::new(e.code(), self.ctx.scrub(e.str()).into_owned())),
+            Some(e) => Err(KafkaError::new(
+                e.code(),
+                self.ctx.scrub(e.str()).into_owned(),
+            )),
         }
     }
 
@@ -274,9 +297,14 @@ impl NativeClient {
     pub(crate) fn fatal_error(&self) -> Option<KafkaError> {
         let mut buf = [0 as c_char; 512];
         // SAFETY: rk is live; buf is writable for its length.
-        let code = unsafe { sys::rd_kafka_fatal_error(self.ptr(), buf.as_mut_ptr(), buf.len()) } as i32;
+        let code =
+            unsafe { sys::rd_kafka_fatal_error(self.ptr(), buf.as_mut_ptr(), buf.len()) } as i32;
         (code != 0).then(|| {
-            KafkaError::new(ErrorCode::from_raw(code), self.ctx.scrub(&errbuf_str(&buf)).into_owned()).with_fatal(true)
+            KafkaError::new(
+                ErrorCode::from_raw(code),
+                self.ctx.scrub(&errbuf_str(&buf)).into_owned(),
+            )
+            .with_fatal(true)
         })
     }
 }
@@ -293,7 +321,9 @@ impl Drop for NativeClient {
 
 impl std::fmt::Debug for NativeClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NativeClient").field("name", &self.name).finish()
+        f.debug_struct("NativeClient")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -314,7 +344,12 @@ fn syslog_to_level(level: c_int) -> log::Level {
 }
 
 /// librdkafka's log callback: called from librdkafka's internal threads.
-unsafe extern "C" fn log_trampoline(rk: *const sys::rd_kafka_t, level: c_int, fac: *const c_char, buf: *const c_char) {
+unsafe extern "C" fn log_trampoline(
+    rk: *const sys::rd_kafka_t,
+    level: c_int,
+    fac: *const c_char,
+    buf: *const c_char,
+) {
     util::catch_on_foreign_thread("the log callback", (), || {
         // SAFETY: rk is the live instance logging; its opaque is our context (set before
         // rd_kafka_new, so valid even for logs emitted during construction) or null.
@@ -328,7 +363,10 @@ unsafe extern "C" fn log_trampoline(rk: *const sys::rd_kafka_t, level: c_int, fa
         // SAFETY: non-null opaque is our context.
         let ctx = unsafe { ctx_from(opaque) };
         let message = ctx.scrub(&buf);
-        let name = ctx.log_target().strip_prefix("rkafka::").unwrap_or("rkafka");
+        let name = ctx
+            .log_target()
+            .strip_prefix("rkafka::")
+            .unwrap_or("rkafka");
         match &ctx.common.logger {
             Some(f) => f(&LogRecord {
                 level: syslog_to_level(level),
@@ -339,7 +377,10 @@ unsafe extern "C" fn log_trampoline(rk: *const sys::rd_kafka_t, level: c_int, fa
             }),
             None => {
                 let lvl = syslog_to_level(level);
-                let meta = log::Metadata::builder().level(lvl).target(ctx.log_target()).build();
+                let meta = log::Metadata::builder()
+                    .level(lvl)
+                    .target(ctx.log_target())
+                    .build();
                 if lvl <= log::max_level() && log::logger().enabled(&meta) {
                     log::logger().log(
                         &log::Record::builder()
@@ -355,10 +396,17 @@ unsafe extern "C" fn log_trampoline(rk: *const sys::rd_kafka_t, level: c_int, fa
 }
 
 /// error_cb: served by poll/flush on the caller's thread.
-unsafe extern "C" fn error_trampoline(rk: *mut sys::rd_kafka_t, err: c_int, reason: *const c_char, opaque: *mut c_void) {
+unsafe extern "C" fn error_trampoline(
+    rk: *mut sys::rd_kafka_t,
+    err: c_int,
+    reason: *const c_char,
+    opaque: *mut c_void,
+) {
     // SAFETY: opaque is our context (installed with this callback).
     let ctx = unsafe { ctx_from(opaque) };
-    let Some(cb) = &ctx.common.error_cb else { return };
+    let Some(cb) = &ctx.common.error_cb else {
+        return;
+    };
     // SAFETY: reason is a NUL-terminated string valid for this call.
     let reason = unsafe { cstr_lossy(reason) };
     let mut error = KafkaError::new(ErrorCode::from_raw(err), ctx.scrub(&reason).into_owned());
@@ -367,7 +415,10 @@ unsafe extern "C" fn error_trampoline(rk: *mut sys::rd_kafka_t, err: c_int, reas
         // SAFETY: rk is live; buf is writable for its length.
         let code = unsafe { sys::rd_kafka_fatal_error(rk, buf.as_mut_ptr(), buf.len()) } as i32;
         if code != 0 {
-            error = KafkaError::new(ErrorCode::from_raw(code), ctx.scrub(&errbuf_str(&buf)).into_owned());
+            error = KafkaError::new(
+                ErrorCode::from_raw(code),
+                ctx.scrub(&errbuf_str(&buf)).into_owned(),
+            );
         }
         error = error.with_fatal(true);
     }
@@ -399,7 +450,9 @@ unsafe extern "C" fn throttle_trampoline(
 ) {
     // SAFETY: opaque is our context.
     let ctx = unsafe { ctx_from(opaque) };
-    let Some(cb) = &ctx.common.throttle_cb else { return };
+    let Some(cb) = &ctx.common.throttle_cb else {
+        return;
+    };
     let ev = ThrottleEvent {
         // SAFETY: broker_name is a NUL-terminated string valid for this call.
         broker_name: unsafe { cstr_lossy(broker_name) }.into_owned(),

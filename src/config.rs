@@ -65,7 +65,10 @@ impl Config {
 
     /// The value of `key`, if set (Python: `conf.get(key)`).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Removes `key`, returning its value (Python: `conf.pop(key, None)`).
@@ -90,7 +93,10 @@ impl Config {
     }
 
     /// Adds every entry of `other`, which wins on conflicts (Python: `conf.update(other)`).
-    pub fn extend<K: Into<String>, V: Into<String>>(&mut self, other: impl IntoIterator<Item = (K, V)>) {
+    pub fn extend<K: Into<String>, V: Into<String>>(
+        &mut self,
+        other: impl IntoIterator<Item = (K, V)>,
+    ) {
         for (k, v) in other {
             self.set(k, v);
         }
@@ -102,7 +108,10 @@ impl Config {
     pub fn from_properties_file(path: impl AsRef<Path>) -> Result<Config> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            KafkaError::invalid_arg(format!("cannot read properties file {}: {e}", path.display()))
+            KafkaError::invalid_arg(format!(
+                "cannot read properties file {}: {e}",
+                path.display()
+            ))
         })?;
         Config::from_properties_str(&text)
             .map_err(|e| KafkaError::invalid_arg(format!("{}: {}", path.display(), e.str())))
@@ -114,7 +123,7 @@ impl Config {
         let mut logical = String::new();
         let mut lineno_start = 0;
         for (i, raw) in text.lines().enumerate() {
-            let line = if logical.is_empty() { raw.trim_start() } else { raw.trim_start() };
+            let line = raw.trim_start();
             if logical.is_empty() {
                 if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
                     continue;
@@ -149,7 +158,10 @@ impl Config {
     }
 
     /// [`Config::from_env`] over any list of variables (for tests and sandboxes).
-    pub fn from_env_vars<K: AsRef<str>, V: Into<String>>(prefix: &str, vars: impl IntoIterator<Item = (K, V)>) -> Config {
+    pub fn from_env_vars<K: AsRef<str>, V: Into<String>>(
+        prefix: &str,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Config {
         let mut entries: Vec<(String, String)> = vars
             .into_iter()
             .filter_map(|(k, v)| {
@@ -172,10 +184,21 @@ impl Config {
     /// `ssl_key`, `sasl.oauthbearer.config`.
     pub fn is_sensitive(key: &str) -> bool {
         let k = key.to_ascii_lowercase();
-        ["password", "secret", "passphrase", "token", "credential", "private.key", "private_key"]
-            .iter()
-            .any(|s| k.contains(s))
-            || matches!(k.as_str(), "ssl.key.pem" | "ssl_key" | "sasl.oauthbearer.config" | "ssl.keystore.pem")
+        [
+            "password",
+            "secret",
+            "passphrase",
+            "token",
+            "credential",
+            "private.key",
+            "private_key",
+        ]
+        .iter()
+        .any(|s| k.contains(s))
+            || matches!(
+                k.as_str(),
+                "ssl.key.pem" | "ssl_key" | "sasl.oauthbearer.config" | "ssl.keystore.pem"
+            )
             || k.ends_with(".key.pem")
     }
 
@@ -201,7 +224,11 @@ impl Config {
         let mut issues = Vec::new();
         let mut errbuf = [0 as c_char; 512];
         for (key, value) in &self.entries {
-            if let Some((_, method)) = PYTHON_ONLY.iter().chain(python_only).find(|(k, _)| k == key) {
+            if let Some((_, method)) = PYTHON_ONLY
+                .iter()
+                .chain(python_only)
+                .find(|(k, _)| k == key)
+            {
                 issues.push(ConfigIssue {
                     key: key.clone(),
                     reason: format!(
@@ -212,21 +239,39 @@ impl Config {
                 continue;
             }
             if key.is_empty() {
-                issues.push(ConfigIssue { key: key.clone(), reason: "empty property name".into(), suggestions: Vec::new() });
+                issues.push(ConfigIssue {
+                    key: key.clone(),
+                    reason: "empty property name".into(),
+                    suggestions: Vec::new(),
+                });
                 continue;
             }
-            let shown = if Config::is_sensitive(key) { REDACTED } else { value.as_str() };
+            let shown = if Config::is_sensitive(key) {
+                REDACTED
+            } else {
+                value.as_str()
+            };
             let (ck, cv) = match (cstring("property name", key), cstring("value", value)) {
                 (Ok(k), Ok(v)) => (k, v),
                 (Err(e), _) | (_, Err(e)) => {
-                    issues.push(ConfigIssue { key: key.clone(), reason: e.str().to_string(), suggestions: Vec::new() });
+                    issues.push(ConfigIssue {
+                        key: key.clone(),
+                        reason: e.str().to_string(),
+                        suggestions: Vec::new(),
+                    });
                     continue;
                 }
             };
             // SAFETY: conf is a live rd_kafka_conf_t we own; ck/cv are NUL-terminated and outlive
             // the call; errbuf is writable for its full length, which we pass.
             let res = unsafe {
-                sys::rd_kafka_conf_set(conf.ptr(), ck.as_ptr(), cv.as_ptr(), errbuf.as_mut_ptr(), errbuf.len())
+                sys::rd_kafka_conf_set(
+                    conf.ptr(),
+                    ck.as_ptr(),
+                    cv.as_ptr(),
+                    errbuf.as_mut_ptr(),
+                    errbuf.len(),
+                )
             };
             match res {
                 sys::rd_kafka_conf_res_t::RD_KAFKA_CONF_OK => {}
@@ -243,7 +288,11 @@ impl Config {
                     if !reason.contains(shown) {
                         reason = format!("value \"{shown}\" refused: {reason}");
                     }
-                    issues.push(ConfigIssue { key: key.clone(), reason, suggestions: Vec::new() });
+                    issues.push(ConfigIssue {
+                        key: key.clone(),
+                        reason,
+                        suggestions: Vec::new(),
+                    });
                 }
             }
         }
@@ -257,16 +306,31 @@ impl Config {
 
 /// confluent-kafka-python keys that hold Python callables; librdkafka has no such property.
 const PYTHON_ONLY: &[(&str, &str)] = &[
-    ("on_delivery", "`ProducerBuilder::on_delivery(..)` or a per-message `Record::on_delivery(..)`"),
-    ("delivery.report.callback", "`ProducerBuilder::on_delivery(..)`"),
+    (
+        "on_delivery",
+        "`ProducerBuilder::on_delivery(..)` or a per-message `Record::on_delivery(..)`",
+    ),
+    (
+        "delivery.report.callback",
+        "`ProducerBuilder::on_delivery(..)`",
+    ),
     ("error_cb", "`.error_cb(..)` on the client's builder"),
     ("throttle_cb", "`.throttle_cb(..)` on the client's builder"),
     ("stats_cb", "`.stats_cb(..)` on the client's builder"),
-    ("logger", "`.logger(..)` on the client's builder (by default rkafka logs to the `log` crate)"),
+    (
+        "logger",
+        "`.logger(..)` on the client's builder (by default rkafka logs to the `log` crate)",
+    ),
     ("oauth_cb", "`.oauth_cb(..)` on the client's builder"),
     ("on_commit", "`ConsumerBuilder::on_commit(..)`"),
-    ("on_assign", "the `on_assign` argument of `Consumer::subscribe`"),
-    ("on_revoke", "the `on_revoke` argument of `Consumer::subscribe`"),
+    (
+        "on_assign",
+        "the `on_assign` argument of `Consumer::subscribe`",
+    ),
+    (
+        "on_revoke",
+        "the `on_revoke` argument of `Consumer::subscribe`",
+    ),
     ("on_lost", "the `on_lost` argument of `Consumer::subscribe`"),
 ];
 
@@ -304,7 +368,8 @@ fn unescape_properties(s: &str) -> std::result::Result<String, String> {
             Some('f') => out.push('\u{c}'),
             Some('u') => {
                 let hex: String = chars.by_ref().take(4).collect();
-                let cp = u32::from_str_radix(&hex, 16).map_err(|_| format!("bad \\u escape `\\u{hex}`"))?;
+                let cp = u32::from_str_radix(&hex, 16)
+                    .map_err(|_| format!("bad \\u escape `\\u{hex}`"))?;
                 out.push(char::from_u32(cp).ok_or_else(|| format!("bad \\u escape `\\u{hex}`"))?);
             }
             Some(other) => out.push(other),
@@ -369,7 +434,9 @@ fn property_names() -> &'static [String] {
             .filter_map(|l| {
                 let name = l.split('|').next()?.trim();
                 (!name.is_empty()
-                    && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
+                    && name.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
+                    })
                     && name.contains(|c: char| c.is_ascii_lowercase()))
                 .then(|| name.to_string())
             })
@@ -407,7 +474,9 @@ fn suggest(key: &str) -> Vec<String> {
             let limit = (name.len().max(k.len()) / 3).max(2);
             if d <= limit {
                 Some((d, name))
-            } else if k.len() >= 5 && (name.ends_with(&format!(".{k}")) || name.starts_with(&format!("{k}."))) {
+            } else if k.len() >= 5
+                && (name.ends_with(&format!(".{k}")) || name.starts_with(&format!("{k}.")))
+            {
                 Some((limit + 1, name))
             } else {
                 None
@@ -436,7 +505,11 @@ impl fmt::Display for Config {
     /// One `key=value` line per entry, sensitive values redacted (a `.properties` rendering).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (k, v) in &self.entries {
-            let v = if Config::is_sensitive(k) { REDACTED } else { v.as_str() };
+            let v = if Config::is_sensitive(k) {
+                REDACTED
+            } else {
+                v.as_str()
+            };
             writeln!(f, "{k}={v}")?;
         }
         Ok(())
@@ -478,7 +551,8 @@ impl<K: Into<String> + Ord, V: Into<String>> From<BTreeMap<K, V>> for Config {
 impl<K: Into<String> + Ord, V: Into<String>, S> From<HashMap<K, V, S>> for Config {
     /// Entries are sorted by key so the result does not depend on hash order.
     fn from(m: HashMap<K, V, S>) -> Self {
-        let mut v: Vec<(String, String)> = m.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let mut v: Vec<(String, String)> =
+            m.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         v.sort();
         v.into_iter().collect()
     }
@@ -564,7 +638,12 @@ mod tests {
     fn env_names() {
         let c = Config::from_env_vars(
             "KAFKA_",
-            [("KAFKA_BOOTSTRAP_SERVERS", "h:9092"), ("KAFKA_SSL__KEY", "x"), ("OTHER", "y"), ("KAFKA_", "z")],
+            [
+                ("KAFKA_BOOTSTRAP_SERVERS", "h:9092"),
+                ("KAFKA_SSL__KEY", "x"),
+                ("OTHER", "y"),
+                ("KAFKA_", "z"),
+            ],
         );
         assert_eq!(c.get("bootstrap.servers"), Some("h:9092"));
         assert_eq!(c.get("ssl_key"), Some("x"));
@@ -573,7 +652,11 @@ mod tests {
 
     #[test]
     fn redaction() {
-        let c = Config::from([("sasl.password", "hunter2"), ("ssl.key.pem", "PEMDATA"), ("client.id", "x")]);
+        let c = Config::from([
+            ("sasl.password", "hunter2"),
+            ("ssl.key.pem", "PEMDATA"),
+            ("client.id", "x"),
+        ]);
         let d = format!("{c:?} {c}");
         assert!(!d.contains("hunter2") && !d.contains("PEMDATA"), "{d}");
         assert!(d.contains("client.id"));
@@ -595,9 +678,20 @@ mod tests {
         let issues = e.config_issues();
         assert_eq!(issues.len(), 3, "{e}");
         assert_eq!(issues[0].key, "bootstrap.server");
-        assert!(issues[0].suggestions.iter().any(|s| s == "bootstrap.servers"), "{:?}", issues[0]);
+        assert!(
+            issues[0]
+                .suggestions
+                .iter()
+                .any(|s| s == "bootstrap.servers"),
+            "{:?}",
+            issues[0]
+        );
         assert_eq!(issues[1].key, "linger.ms");
-        assert!(issues[1].reason.contains("\"soon\""), "{}", issues[1].reason);
+        assert!(
+            issues[1].reason.contains("\"soon\""),
+            "{}",
+            issues[1].reason
+        );
         assert!(issues[2].reason.contains(".error_cb("));
         assert!(!e.to_string().contains("hunter2"));
     }

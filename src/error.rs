@@ -81,7 +81,15 @@ impl fmt::Display for ConfigIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}`: {}", self.key, self.reason)?;
         if !self.suggestions.is_empty() {
-            write!(f, " (did you mean {}?)", self.suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))?;
+            write!(
+                f,
+                " (did you mean {}?)",
+                self.suggestions
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
         }
         Ok(())
     }
@@ -101,8 +109,12 @@ impl fmt::Display for ConfigIssue {
 /// The message never contains a secret configuration value: rkafka redacts them before an
 /// error is built.
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} ({})", self.message, self.code.name())]
-pub struct KafkaError {
+#[error("{} ({})", self.0.message, self.0.code.name())]
+pub struct KafkaError(Box<Inner>);
+
+/// Boxed so `Result<T, KafkaError>` stays one pointer wide on hot paths.
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
     code: ErrorCode,
     message: String,
     fatal: bool,
@@ -117,17 +129,17 @@ impl fmt::Debug for KafkaError {
         write!(
             f,
             "KafkaError{{code={},val={},str={:?}",
-            self.code.name(),
-            self.code.raw(),
-            self.message
+            self.0.code.name(),
+            self.0.code.raw(),
+            self.0.message
         )?;
-        if self.fatal {
+        if self.0.fatal {
             f.write_str(",fatal")?;
         }
-        if self.retriable {
+        if self.0.retriable {
             f.write_str(",retriable")?;
         }
-        if self.txn_requires_abort {
+        if self.0.txn_requires_abort {
             f.write_str(",txn_requires_abort")?;
         }
         f.write_str("}")
@@ -138,14 +150,14 @@ impl KafkaError {
     /// An error with `code` and a message; flags are false. Python: `KafkaError(code, reason)`.
     #[cold]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> KafkaError {
-        KafkaError {
+        KafkaError(Box::new(Inner {
             code,
             message: message.into(),
             fatal: false,
             retriable: false,
             txn_requires_abort: false,
             config_issues: Vec::new(),
-        }
+        }))
     }
 
     /// An error whose message is librdkafka's description of `code`.
@@ -187,14 +199,14 @@ impl KafkaError {
             } else {
                 CStr::from_ptr(s).to_string_lossy().into_owned()
             };
-            let e = KafkaError {
+            let e = KafkaError(Box::new(Inner {
                 code: ErrorCode::from_raw(code),
                 message,
                 fatal: sys::rd_kafka_error_is_fatal(err) != 0,
                 retriable: sys::rd_kafka_error_is_retriable(err) != 0,
                 txn_requires_abort: sys::rd_kafka_error_txn_requires_abort(err) != 0,
                 config_issues: Vec::new(),
-            };
+            }));
             sys::rd_kafka_error_destroy(err);
             Some(e)
         }
@@ -202,9 +214,21 @@ impl KafkaError {
 
     #[cold]
     pub(crate) fn config(issues: Vec<ConfigIssue>) -> KafkaError {
-        let mut message = format!("invalid configuration ({} problem{}): ", issues.len(), if issues.len() == 1 { "" } else { "s" });
-        message.push_str(&issues.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; "));
-        KafkaError { config_issues: issues, ..KafkaError::new(ErrorCode::InvalidArg, message) }
+        let mut message = format!(
+            "invalid configuration ({} problem{}): ",
+            issues.len(),
+            if issues.len() == 1 { "" } else { "s" }
+        );
+        message.push_str(
+            &issues
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        let mut e = KafkaError::new(ErrorCode::InvalidArg, message);
+        e.0.config_issues = issues;
+        e
     }
 
     /// Shorthand for an `_INVALID_ARG` error: bad input caught before it reached librdkafka.
@@ -214,44 +238,44 @@ impl KafkaError {
     }
 
     pub(crate) fn with_fatal(mut self, fatal: bool) -> KafkaError {
-        self.fatal = fatal;
+        self.0.fatal = fatal;
         self
     }
 
     /// Python's `KafkaError.code()`.
     pub fn code(&self) -> ErrorCode {
-        self.code
+        self.0.code
     }
 
     /// Python's `KafkaError.name()`, e.g. `_MSG_TIMED_OUT`.
     pub fn name(&self) -> String {
-        self.code.name()
+        self.0.code.name()
     }
 
     /// Python's `KafkaError.str()`: the human-readable message.
     pub fn str(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// Python's `KafkaError.fatal()`: the client instance is unusable and must be recreated.
     pub fn fatal(&self) -> bool {
-        self.fatal
+        self.0.fatal
     }
 
     /// Python's `KafkaError.retriable()`: the operation may be retried.
     pub fn retriable(&self) -> bool {
-        self.retriable
+        self.0.retriable
     }
 
     /// Python's `KafkaError.txn_requires_abort()`: the current transaction must be aborted.
     pub fn txn_requires_abort(&self) -> bool {
-        self.txn_requires_abort
+        self.0.txn_requires_abort
     }
 
     /// Every bad configuration entry, when this error came from validating a configuration
     /// (no Python equivalent; Python raises on the first one).
     pub fn config_issues(&self) -> &[ConfigIssue] {
-        &self.config_issues
+        &self.0.config_issues
     }
 }
 
@@ -287,8 +311,14 @@ mod tests {
         }
         assert_eq!(ErrorCode::from_raw(-192), ErrorCode::MsgTimedOut);
         assert_eq!(ErrorCode::MsgTimedOut.name(), "_MSG_TIMED_OUT");
-        assert_eq!(ErrorCode::UnknownTopicOrPart.name(), "UNKNOWN_TOPIC_OR_PART");
-        assert_eq!(ErrorCode::MsgTimedOut.description(), "Local: Message timed out");
+        assert_eq!(
+            ErrorCode::UnknownTopicOrPart.name(),
+            "UNKNOWN_TOPIC_OR_PART"
+        );
+        assert_eq!(
+            ErrorCode::MsgTimedOut.description(),
+            "Local: Message timed out"
+        );
     }
 
     #[test]

@@ -57,10 +57,12 @@ pub use rdkafka_sys as sys;
 pub use client::{LogRecord, ThrottleEvent};
 pub use config::Config;
 pub use error::{ConfigIssue, ErrorCode, KafkaError, Result};
-pub use message::{Headers, Message, MessageView, Timestamp};
+pub use message::{Headers, Message, MessageView, OwnedHeaders, Timestamp};
 pub use metadata::{BrokerMetadata, ClusterMetadata, PartitionMetadata, TopicMetadata};
 pub use mock::MockCluster;
-pub use producer::{DeliveryCallback, DeliveryReport, ProduceError, Producer, ProducerBuilder, Record, Undelivered};
+pub use producer::{
+    DeliveryCallback, DeliveryReport, ProduceError, Producer, ProducerBuilder, Record, Undelivered,
+};
 pub use util::Timeout;
 
 /// Python: `confluent_kafka.version()`: rkafka's version as a string and as an int
@@ -68,7 +70,11 @@ pub use util::Timeout;
 pub fn version() -> (&'static str, i32) {
     let v = env!("CARGO_PKG_VERSION");
     let mut parts = v.split(['.', '-']).map(|p| p.parse::<i32>().unwrap_or(0));
-    let (ma, mi, pa) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    let (ma, mi, pa) = (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    );
     (v, (ma << 24) | (mi << 16) | (pa << 8))
 }
 
@@ -87,9 +93,16 @@ pub fn libversion() -> (String, i32) {
 /// librdkafka's `builtin.features` (e.g. `gzip`, `snappy`, `ssl`, `sasl_scram`, ...).
 /// Python: `Producer({}).list_topics` has no direct equivalent; read the property instead.
 pub fn builtin_features() -> Vec<String> {
-    let conf = Config::new().to_native(&[]).expect("an empty configuration is always valid");
+    let conf = Config::new()
+        .to_native(&[])
+        .expect("an empty configuration is always valid");
     conf.get("builtin.features")
-        .map(|s| s.split(',').map(str::to_string).filter(|s| !s.is_empty()).collect())
+        .map(|s| {
+            s.split(',')
+                .map(str::to_string)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -114,9 +127,24 @@ mod tests {
         assert_eq!(s, "2.12.1");
         assert_eq!(n as i64, consts::RD_KAFKA_VERSION);
         let f = builtin_features();
-        for want in ["gzip", "snappy", "lz4", "zstd", "ssl", "sasl", "sasl_plain", "sasl_scram", "sasl_oauthbearer"] {
+        for want in [
+            "gzip",
+            "snappy",
+            "lz4",
+            "zstd",
+            "ssl",
+            "sasl",
+            "sasl_plain",
+            "sasl_scram",
+            "sasl_oauthbearer",
+        ] {
             assert!(f.iter().any(|x| x == want), "missing {want} in {f:?}");
         }
+        assert_eq!(
+            f.iter().any(|x| x == "sasl_gssapi"),
+            cfg!(feature = "gssapi"),
+            "{f:?}"
+        );
         assert_eq!(version().0, env!("CARGO_PKG_VERSION"));
     }
 }

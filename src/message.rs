@@ -60,7 +60,9 @@ impl<'a> Headers<'a> {
         let mut size = 0usize;
         // SAFETY: raw is live for 'a; the out-pointers are valid; librdkafka returns pointers
         // into the headers list, which lives (unchanged) for 'a.
-        let rc = unsafe { sys::rd_kafka_header_get_all(self.raw, idx, &mut name, &mut val, &mut size) } as i32;
+        let rc =
+            unsafe { sys::rd_kafka_header_get_all(self.raw, idx, &mut name, &mut val, &mut size) }
+                as i32;
         if rc != 0 {
             return None;
         }
@@ -83,18 +85,28 @@ impl<'a> Headers<'a> {
 
     /// The last value of header `name` (Kafka allows repeats).
     pub fn last(&self, name: &str) -> Option<Option<&'a [u8]>> {
-        self.iter().filter(|(n, _)| n == name).last().map(|(_, v)| v)
+        self.iter()
+            .filter(|(n, _)| n == name)
+            .last()
+            .map(|(_, v)| v)
     }
 
     /// An owned copy.
-    pub fn to_owned(&self) -> Vec<(String, Option<Vec<u8>>)> {
-        self.iter().map(|(n, v)| (n.into_owned(), v.map(<[u8]>::to_vec))).collect()
+    pub fn to_owned(&self) -> OwnedHeaders {
+        self.iter()
+            .map(|(n, v)| (n.into_owned(), v.map(<[u8]>::to_vec)))
+            .collect()
     }
 }
 
 impl std::fmt::Debug for Headers<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter().map(|(n, v)| (n, v.map(String::from_utf8_lossy)))).finish()
+        f.debug_list()
+            .entries(
+                self.iter()
+                    .map(|(n, v)| (n, v.map(String::from_utf8_lossy))),
+            )
+            .finish()
     }
 }
 
@@ -111,8 +123,10 @@ impl<'a> MessageView<'a> {
     /// # Safety
     /// `raw` must point to a valid message that stays alive and unmodified for `'a`.
     pub(crate) unsafe fn from_raw(raw: *const sys::rd_kafka_message_t) -> MessageView<'a> {
-        // SAFETY: caller contract.
-        MessageView { raw: unsafe { &*raw } }
+        MessageView {
+            // SAFETY: caller contract: raw is valid and unmodified for 'a.
+            raw: unsafe { &*raw },
+        }
     }
 
     /// The raw error code of the message (`0` for none), read as an int.
@@ -169,7 +183,10 @@ impl<'a> MessageView<'a> {
         if rc != 0 || h.is_null() {
             return None;
         }
-        Some(Headers { raw: h, _life: PhantomData })
+        Some(Headers {
+            raw: h,
+            _life: PhantomData,
+        })
     }
 
     /// Timestamp (Python: `msg.timestamp()`).
@@ -178,8 +195,12 @@ impl<'a> MessageView<'a> {
         // SAFETY: the message is live; t is a valid out-pointer.
         let v = unsafe { sys::rd_kafka_message_timestamp(self.raw, &mut t) };
         match t {
-            sys::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_CREATE_TIME => Timestamp::CreateTime(v),
-            sys::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME => Timestamp::LogAppendTime(v),
+            sys::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_CREATE_TIME => {
+                Timestamp::CreateTime(v)
+            }
+            sys::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME => {
+                Timestamp::LogAppendTime(v)
+            }
             _ => Timestamp::NotAvailable,
         }
     }
@@ -239,6 +260,9 @@ unsafe fn bytes<'a>(p: *const libc::c_void, len: usize) -> Option<&'a [u8]> {
     }
 }
 
+/// Owned message headers: `(name, value)` pairs in order; a `None` value is a null header.
+pub type OwnedHeaders = Vec<(String, Option<Vec<u8>>)>;
+
 /// An owned message, mirroring `confluent_kafka.Message` (Python's `Message()` constructor
 /// takes the same fields). Produced by [`MessageView::detach`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,7 +279,7 @@ pub struct Message {
     /// `msg.value()`
     pub value: Option<Vec<u8>>,
     /// `msg.headers()`
-    pub headers: Option<Vec<(String, Option<Vec<u8>>)>>,
+    pub headers: Option<OwnedHeaders>,
     /// `msg.timestamp()`
     pub timestamp: Timestamp,
     /// `msg.latency()`
@@ -288,8 +312,8 @@ impl Message {
         self.value.as_deref()
     }
     /// Python: `msg.headers()`.
-    pub fn headers(&self) -> Option<&[(String, Option<Vec<u8>>)]> {
-        self.headers.as_deref()
+    pub fn headers(&self) -> Option<&OwnedHeaders> {
+        self.headers.as_ref()
     }
     /// Python: `msg.timestamp()`.
     pub fn timestamp(&self) -> Timestamp {

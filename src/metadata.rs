@@ -90,7 +90,11 @@ unsafe fn slice<'a, T>(p: *const T, n: i32) -> &'a [T] {
 }
 
 impl ClusterMetadata {
-    pub(crate) fn fetch(client: &NativeClient, topic: Option<&str>, timeout: Timeout) -> Result<ClusterMetadata> {
+    pub(crate) fn fetch(
+        client: &NativeClient,
+        topic: Option<&str>,
+        timeout: Timeout,
+    ) -> Result<ClusterMetadata> {
         let ms = timeout.as_millis_i32();
         let rkt = match topic {
             None => ptr::null_mut(),
@@ -100,7 +104,8 @@ impl ClusterMetadata {
                 }
                 let c = cstring("topic name", t)?;
                 // SAFETY: client is live; c is NUL-terminated; a null conf means defaults.
-                let rkt = unsafe { sys::rd_kafka_topic_new(client.ptr(), c.as_ptr(), ptr::null_mut()) };
+                let rkt =
+                    unsafe { sys::rd_kafka_topic_new(client.ptr(), c.as_ptr(), ptr::null_mut()) };
                 if rkt.is_null() {
                     return Err(KafkaError::last_error());
                 }
@@ -109,7 +114,9 @@ impl ClusterMetadata {
         };
         let mut md: *const sys::rd_kafka_metadata = ptr::null();
         // SAFETY: client is live; rkt is null or a topic handle we own; md is an out-pointer.
-        let code = unsafe { sys::rd_kafka_metadata(client.ptr(), i32::from(rkt.is_null()), rkt, &mut md, ms) } as i32;
+        let code = unsafe {
+            sys::rd_kafka_metadata(client.ptr(), i32::from(rkt.is_null()), rkt, &mut md, ms)
+        } as i32;
         if !rkt.is_null() {
             // SAFETY: we own this reference to the topic handle.
             unsafe { sys::rd_kafka_topic_destroy(rkt) };
@@ -124,7 +131,14 @@ impl ClusterMetadata {
             let m = &*guard.0;
             let mut brokers = BTreeMap::new();
             for b in slice(m.brokers, m.broker_cnt) {
-                brokers.insert(b.id, BrokerMetadata { id: b.id, host: cstr_lossy(b.host).into_owned(), port: b.port });
+                brokers.insert(
+                    b.id,
+                    BrokerMetadata {
+                        id: b.id,
+                        host: cstr_lossy(b.host).into_owned(),
+                        port: b.port,
+                    },
+                );
             }
             let mut topics = BTreeMap::new();
             for t in slice(m.topics, m.topic_cnt) {
@@ -142,7 +156,14 @@ impl ClusterMetadata {
                         },
                     );
                 }
-                topics.insert(name.clone(), TopicMetadata { topic: name, partitions, error: KafkaError::from_raw(read_err(ptr::addr_of!(t.err))) });
+                topics.insert(
+                    name.clone(),
+                    TopicMetadata {
+                        topic: name,
+                        partitions,
+                        error: KafkaError::from_raw(read_err(ptr::addr_of!(t.err))),
+                    },
+                );
             }
             ClusterMetadata {
                 cluster_id: None,

@@ -37,7 +37,8 @@ mod ffi_int {
             mcluster: *mut rdkafka_sys::bindings::rd_kafka_mock_cluster_t,
             broker_id: i32,
             api_key: i16,
-            cnt: usize, ...
+            cnt: usize,
+            ...
         ) -> c_int;
     }
 }
@@ -65,17 +66,32 @@ impl MockCluster {
     /// chosen by the OS.
     pub fn new(brokers: i32) -> Result<MockCluster> {
         if brokers < 1 {
-            return Err(KafkaError::invalid_arg(format!("a mock cluster needs at least one broker, got {brokers}")));
+            return Err(KafkaError::invalid_arg(format!(
+                "a mock cluster needs at least one broker, got {brokers}"
+            )));
         }
         let config = Config::new();
         let ctx = ClientContext::new(CommonCallbacks::default(), None, &config);
-        let client = NativeClient::new(sys::rd_kafka_type_t::RD_KAFKA_PRODUCER, &config, ctx, &[], |_| {})?;
+        let client = NativeClient::new(
+            sys::rd_kafka_type_t::RD_KAFKA_PRODUCER,
+            &config,
+            ctx,
+            &[],
+            |_| {},
+        )?;
         // SAFETY: client is live and outlives the cluster (field order + Drop).
         let mc = unsafe { sys::rd_kafka_mock_cluster_new(client.ptr(), brokers) };
-        let mcluster = NonNull::new(mc).ok_or_else(|| KafkaError::new(ErrorCode::Fail, "rd_kafka_mock_cluster_new failed"))?;
+        let mcluster = NonNull::new(mc)
+            .ok_or_else(|| KafkaError::new(ErrorCode::Fail, "rd_kafka_mock_cluster_new failed"))?;
         // SAFETY: the cluster is live; the string is owned by it and copied here.
-        let bootstrap = unsafe { cstr_lossy(sys::rd_kafka_mock_cluster_bootstraps(mcluster.as_ptr())) }.into_owned();
-        Ok(MockCluster { mcluster, bootstrap, client })
+        let bootstrap =
+            unsafe { cstr_lossy(sys::rd_kafka_mock_cluster_bootstraps(mcluster.as_ptr())) }
+                .into_owned();
+        Ok(MockCluster {
+            mcluster,
+            bootstrap,
+            client,
+        })
     }
 
     fn ptr(&self) -> *mut sys::rd_kafka_mock_cluster_t {
@@ -88,7 +104,12 @@ impl MockCluster {
     }
 
     /// Creates a topic (without it, the mock auto-creates topics with its defaults).
-    pub fn create_topic(&self, topic: &str, partitions: i32, replication_factor: i32) -> Result<()> {
+    pub fn create_topic(
+        &self,
+        topic: &str,
+        partitions: i32,
+        replication_factor: i32,
+    ) -> Result<()> {
         crate::producer::validate_topic_name(topic)?;
         if partitions < 1 || replication_factor < 1 {
             return Err(KafkaError::invalid_arg(format!(
@@ -97,7 +118,9 @@ impl MockCluster {
         }
         let t = cstring("topic name", topic)?;
         // SAFETY: the cluster is live; t is NUL-terminated and copied.
-        let code = unsafe { sys::rd_kafka_mock_topic_create(self.ptr(), t.as_ptr(), partitions, replication_factor) } as i32;
+        let code = unsafe {
+            sys::rd_kafka_mock_topic_create(self.ptr(), t.as_ptr(), partitions, replication_factor)
+        } as i32;
         KafkaError::from_raw(code).map_or(Ok(()), Err)
     }
 
@@ -132,10 +155,18 @@ impl MockCluster {
     }
 
     /// Makes the next request with `api_key` to broker `id` fail with `error` after `rtt`.
-    pub fn push_broker_request_error(&self, id: i32, api_key: i16, error: ErrorCode, rtt: Duration) -> Result<()> {
+    pub fn push_broker_request_error(
+        &self,
+        id: i32,
+        api_key: i16,
+        error: ErrorCode,
+        rtt: Duration,
+    ) -> Result<()> {
         let ms = i32::try_from(rtt.as_millis()).unwrap_or(i32::MAX);
         // SAFETY: the cluster is live; the variadic tail is (int err, int rtt_ms) per entry, cnt = 1.
-        let code = unsafe { ffi_int::broker_push_request_error_rtts(self.ptr(), id, api_key, 1, error.raw(), ms) };
+        let code = unsafe {
+            ffi_int::broker_push_request_error_rtts(self.ptr(), id, api_key, 1, error.raw(), ms)
+        };
         KafkaError::from_raw(code).map_or(Ok(()), Err)
     }
 
@@ -143,7 +174,9 @@ impl MockCluster {
     pub fn set_partition_leader(&self, topic: &str, partition: i32, broker_id: i32) -> Result<()> {
         let t = cstring("topic name", topic)?;
         // SAFETY: the cluster is live; t is NUL-terminated.
-        let code = unsafe { sys::rd_kafka_mock_partition_set_leader(self.ptr(), t.as_ptr(), partition, broker_id) } as i32;
+        let code = unsafe {
+            sys::rd_kafka_mock_partition_set_leader(self.ptr(), t.as_ptr(), partition, broker_id)
+        } as i32;
         KafkaError::from_raw(code).map_or(Ok(()), Err)
     }
 
@@ -152,7 +185,9 @@ impl MockCluster {
         let kt = cstring("key type", key_type)?;
         let k = cstring("key", key)?;
         // SAFETY: the cluster is live; both strings are NUL-terminated.
-        let code = unsafe { sys::rd_kafka_mock_coordinator_set(self.ptr(), kt.as_ptr(), k.as_ptr(), broker_id) } as i32;
+        let code = unsafe {
+            sys::rd_kafka_mock_coordinator_set(self.ptr(), kt.as_ptr(), k.as_ptr(), broker_id)
+        } as i32;
         KafkaError::from_raw(code).map_or(Ok(()), Err)
     }
 
@@ -174,6 +209,8 @@ impl Drop for MockCluster {
 
 impl std::fmt::Debug for MockCluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockCluster").field("bootstrap_servers", &self.bootstrap).finish()
+        f.debug_struct("MockCluster")
+            .field("bootstrap_servers", &self.bootstrap)
+            .finish()
     }
 }

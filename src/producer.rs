@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 
 use rdkafka_sys::bindings as sys;
 
-use crate::client::{common_builder_methods, yield_if_panicked, ClientContext, CommonCallbacks, NativeClient};
+use crate::client::{
+    common_builder_methods, yield_if_panicked, ClientContext, CommonCallbacks, NativeClient,
+};
 use crate::config::Config;
 use crate::consts;
 use crate::error::{ErrorCode, KafkaError, Result};
@@ -104,7 +106,10 @@ impl<'a> DeliveryReport<'a> {
 
 impl std::fmt::Debug for DeliveryReport<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeliveryReport").field("message", &self.view).field("error", &self.error).finish()
+        f.debug_struct("DeliveryReport")
+            .field("message", &self.view)
+            .field("error", &self.error)
+            .finish()
     }
 }
 
@@ -118,7 +123,10 @@ struct Thunk<F> {
 
 /// # Safety
 /// `p` must come from `Box::into_raw(Box<Thunk<F>>)` and not have been consumed.
-unsafe fn call_thunk<F: FnOnce(&DeliveryReport<'_>)>(p: *mut c_void, report: Option<&DeliveryReport<'_>>) {
+unsafe fn call_thunk<F: FnOnce(&DeliveryReport<'_>)>(
+    p: *mut c_void,
+    report: Option<&DeliveryReport<'_>>,
+) {
     // SAFETY: caller contract: p is a live Box<Thunk<F>>, consumed exactly once here.
     let thunk = unsafe { Box::from_raw(p.cast::<Thunk<F>>()) };
     if let Some(r) = report {
@@ -138,8 +146,13 @@ unsafe impl Send for DeliveryCallback {}
 impl DeliveryCallback {
     /// Wraps a closure. It runs once, on the thread that calls `poll`/`flush`/`close`.
     pub fn new<F: FnOnce(&DeliveryReport<'_>) + Send + 'static>(f: F) -> DeliveryCallback {
-        let b = Box::new(Thunk { call: call_thunk::<F>, f });
-        DeliveryCallback { ptr: ptr::NonNull::from(Box::leak(b)).cast() }
+        let b = Box::new(Thunk {
+            call: call_thunk::<F>,
+            f,
+        });
+        DeliveryCallback {
+            ptr: ptr::NonNull::from(Box::leak(b)).cast(),
+        }
     }
 
     fn into_raw(self) -> *mut c_void {
@@ -194,7 +207,15 @@ pub struct Record<'a> {
 impl<'a> Record<'a> {
     /// A record for `topic` with a null key and value (Python: `produce(topic)`).
     pub fn new(topic: &'a str) -> Record<'a> {
-        Record { topic, key: None, value: None, partition: None, timestamp: 0, headers: Vec::new(), on_delivery: None }
+        Record {
+            topic,
+            key: None,
+            value: None,
+            partition: None,
+            timestamp: 0,
+            headers: Vec::new(),
+            on_delivery: None,
+        }
     }
     /// Python: `key=`.
     pub fn key<K: AsRef<[u8]> + ?Sized>(mut self, key: &'a K) -> Self {
@@ -301,12 +322,22 @@ impl ProducerBuilder {
     /// reported at once.
     pub fn build(self) -> Result<Producer> {
         let ctx = ClientContext::new(self.common, self.on_delivery, &self.config);
-        let client = NativeClient::new(sys::rd_kafka_type_t::RD_KAFKA_PRODUCER, &self.config, ctx, &[], |conf| {
-            // SAFETY: conf is live and not yet handed to rd_kafka_new; the trampoline matches
-            // the dr_msg_cb signature and reaches the context through the opaque pointer.
-            unsafe { sys::rd_kafka_conf_set_dr_msg_cb(conf.ptr(), Some(delivery_trampoline)) }
-        })?;
-        Ok(Producer { topics: RwLock::new(HashMap::default()), closed: AtomicBool::new(false), client })
+        let client = NativeClient::new(
+            sys::rd_kafka_type_t::RD_KAFKA_PRODUCER,
+            &self.config,
+            ctx,
+            &[],
+            |conf| {
+                // SAFETY: conf is live and not yet handed to rd_kafka_new; the trampoline matches
+                // the dr_msg_cb signature and reaches the context through the opaque pointer.
+                unsafe { sys::rd_kafka_conf_set_dr_msg_cb(conf.ptr(), Some(delivery_trampoline)) }
+            },
+        )?;
+        Ok(Producer {
+            topics: RwLock::new(HashMap::default()),
+            closed: AtomicBool::new(false),
+            client,
+        })
     }
 }
 
@@ -356,7 +387,11 @@ impl Producer {
 
     /// A builder for a producer with callbacks.
     pub fn builder(config: impl Into<Config>) -> ProducerBuilder {
-        ProducerBuilder { config: config.into(), common: CommonCallbacks::default(), on_delivery: None }
+        ProducerBuilder {
+            config: config.into(),
+            common: CommonCallbacks::default(),
+            on_delivery: None,
+        }
     }
 
     /// The client instance name, e.g. `rdkafka#producer-1`.
@@ -365,7 +400,12 @@ impl Producer {
     }
 
     fn topic_handle(&self, topic: &str) -> Result<*mut sys::rd_kafka_topic_t> {
-        if let Some(t) = self.topics.read().unwrap_or_else(|p| p.into_inner()).get(topic) {
+        if let Some(t) = self
+            .topics
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(topic)
+        {
             return Ok(t.0.as_ptr());
         }
         validate_topic_name(topic)?;
@@ -375,7 +415,8 @@ impl Producer {
         }
         let c = cstring("topic name", topic)?;
         // SAFETY: the client is live; c is NUL-terminated; null conf means the default topic conf.
-        let rkt = unsafe { sys::rd_kafka_topic_new(self.client.ptr(), c.as_ptr(), ptr::null_mut()) };
+        let rkt =
+            unsafe { sys::rd_kafka_topic_new(self.client.ptr(), c.as_ptr(), ptr::null_mut()) };
         let rkt = ptr::NonNull::new(rkt).ok_or_else(KafkaError::last_error)?;
         map.insert(topic.into(), TopicHandle(rkt));
         Ok(rkt.as_ptr())
@@ -406,7 +447,10 @@ impl Producer {
             Some(p) if p >= 0 => p,
             Some(p) => {
                 return Err(ProduceError {
-                    error: KafkaError::new(ErrorCode::InvalidArg, format!("partition {p} is negative; omit it to let the partitioner choose")),
+                    error: KafkaError::new(
+                        ErrorCode::InvalidArg,
+                        format!("partition {p} is negative; omit it to let the partitioner choose"),
+                    ),
                     record,
                 })
             }
@@ -415,9 +459,16 @@ impl Producer {
             Ok(t) => t,
             Err(error) => return Err(ProduceError { error, record }),
         };
-        let opaque = record.on_delivery.as_ref().map_or(ptr::null_mut(), |c| c.ptr.as_ptr());
-        let (vptr, vlen) = record.value.map_or((ptr::null(), 0), |v| (v.as_ptr(), v.len()));
-        let (kptr, klen) = record.key.map_or((ptr::null(), 0), |k| (k.as_ptr(), k.len()));
+        let opaque = record
+            .on_delivery
+            .as_ref()
+            .map_or(ptr::null_mut(), |c| c.ptr.as_ptr());
+        let (vptr, vlen) = record
+            .value
+            .map_or((ptr::null(), 0), |v| (v.as_ptr(), v.len()));
+        let (kptr, klen) = record
+            .key
+            .map_or((ptr::null(), 0), |k| (k.as_ptr(), k.len()));
         // Counted before the call: the report may be served on another thread before it returns.
         let pending = &self.client.context().pending;
         pending.fetch_add(1, Ordering::Relaxed);
@@ -462,7 +513,13 @@ impl Producer {
     }
 
     /// The produce path for headers and timestamps: `rd_kafka_produceva` (an array, no varargs).
-    fn produce_va(&self, rkt: *mut sys::rd_kafka_topic_t, partition: i32, r: &Record<'_>, opaque: *mut c_void) -> Result<()> {
+    fn produce_va(
+        &self,
+        rkt: *mut sys::rd_kafka_topic_t,
+        partition: i32,
+        r: &Record<'_>,
+        opaque: *mut c_void,
+    ) -> Result<()> {
         use sys::rd_kafka_vtype_t as V;
         let hdrs = if r.headers.is_empty() {
             ptr::null_mut()
@@ -473,12 +530,22 @@ impl Producer {
                 if name.contains('\0') {
                     // SAFETY: we still own h.
                     unsafe { sys::rd_kafka_headers_destroy(h) };
-                    return Err(KafkaError::invalid_arg(format!("header name {name:?} contains a NUL byte")));
+                    return Err(KafkaError::invalid_arg(format!(
+                        "header name {name:?} contains a NUL byte"
+                    )));
                 }
                 let (p, n) = value.map_or((ptr::null(), 0), |v| (v.as_ptr(), v.len()));
                 // SAFETY: h is ours; name has an explicit length; value is null or n readable
                 // bytes; librdkafka copies both.
-                unsafe { sys::rd_kafka_header_add(h, name.as_ptr().cast(), name.len() as isize, p.cast(), n as isize) };
+                unsafe {
+                    sys::rd_kafka_header_add(
+                        h,
+                        name.as_ptr().cast(),
+                        name.len() as isize,
+                        p.cast(),
+                        n as isize,
+                    )
+                };
             }
             h
         };
@@ -491,12 +558,24 @@ impl Producer {
         };
         push(V::RD_KAFKA_VTYPE_RKT, &|v| v.u.rkt = rkt);
         push(V::RD_KAFKA_VTYPE_PARTITION, &|v| v.u.i32_ = partition);
-        push(V::RD_KAFKA_VTYPE_MSGFLAGS, &|v| v.u.i = consts::RD_KAFKA_MSG_F_COPY as i32);
+        push(V::RD_KAFKA_VTYPE_MSGFLAGS, &|v| {
+            v.u.i = consts::RD_KAFKA_MSG_F_COPY as i32
+        });
         if let Some(val) = r.value {
-            push(V::RD_KAFKA_VTYPE_VALUE, &|v| v.u.mem = sys::rd_kafka_vu_s__bindgen_ty_1__bindgen_ty_1 { ptr: val.as_ptr().cast_mut().cast(), size: val.len() });
+            push(V::RD_KAFKA_VTYPE_VALUE, &|v| {
+                v.u.mem = sys::rd_kafka_vu_s__bindgen_ty_1__bindgen_ty_1 {
+                    ptr: val.as_ptr().cast_mut().cast(),
+                    size: val.len(),
+                }
+            });
         }
         if let Some(key) = r.key {
-            push(V::RD_KAFKA_VTYPE_KEY, &|v| v.u.mem = sys::rd_kafka_vu_s__bindgen_ty_1__bindgen_ty_1 { ptr: key.as_ptr().cast_mut().cast(), size: key.len() });
+            push(V::RD_KAFKA_VTYPE_KEY, &|v| {
+                v.u.mem = sys::rd_kafka_vu_s__bindgen_ty_1__bindgen_ty_1 {
+                    ptr: key.as_ptr().cast_mut().cast(),
+                    size: key.len(),
+                }
+            });
         }
         if r.timestamp != 0 {
             push(V::RD_KAFKA_VTYPE_TIMESTAMP, &|v| v.u.i64_ = r.timestamp);
@@ -527,7 +606,11 @@ impl Producer {
     /// Like [`produce`](Producer::produce), but when the local queue is full it serves delivery
     /// reports (polls) and retries until there is room or `timeout` passes, then fails with
     /// `_QUEUE_FULL` and hands the record back.
-    pub fn produce_wait<'a>(&self, record: Record<'a>, timeout: impl Into<Timeout>) -> Result<(), ProduceError<'a>> {
+    pub fn produce_wait<'a>(
+        &self,
+        record: Record<'a>,
+        timeout: impl Into<Timeout>,
+    ) -> Result<(), ProduceError<'a>> {
         let deadline = match timeout.into() {
             Timeout::Never => None,
             Timeout::After(d) => Some(Instant::now() + d),
@@ -557,11 +640,15 @@ impl Producer {
     /// Produces many records in as few calls into librdkafka as possible: consecutive records
     /// for one topic without headers or timestamps go through one `rd_kafka_produce_batch` call.
     /// Returns the records that were not enqueued, each with its error (empty when all were).
-    pub fn produce_batch<'a>(&self, records: impl IntoIterator<Item = Record<'a>>) -> Vec<ProduceError<'a>> {
+    pub fn produce_batch<'a>(
+        &self,
+        records: impl IntoIterator<Item = Record<'a>>,
+    ) -> Vec<ProduceError<'a>> {
         let mut failed = Vec::new();
         let mut run: Vec<Record<'a>> = Vec::new();
         for r in records {
-            let batchable = r.headers.is_empty() && r.timestamp == 0 && r.partition.map_or(true, |p| p >= 0);
+            let batchable =
+                r.headers.is_empty() && r.timestamp == 0 && r.partition.map_or(true, |p| p >= 0);
             if !batchable {
                 self.flush_run(&mut run, &mut failed);
                 if let Err(e) = self.produce(r) {
@@ -584,13 +671,19 @@ impl Producer {
         }
         let records = std::mem::take(run);
         if let Err(error) = self.check_open() {
-            failed.extend(records.into_iter().map(|record| ProduceError { error: error.clone(), record }));
+            failed.extend(records.into_iter().map(|record| ProduceError {
+                error: error.clone(),
+                record,
+            }));
             return;
         }
         let rkt = match self.topic_handle(records[0].topic) {
             Ok(t) => t,
             Err(error) => {
-                failed.extend(records.into_iter().map(|record| ProduceError { error: error.clone(), record }));
+                failed.extend(records.into_iter().map(|record| ProduceError {
+                    error: error.clone(),
+                    record,
+                }));
                 return;
             }
         };
@@ -608,7 +701,10 @@ impl Producer {
                     key: kptr.cast_mut().cast(),
                     key_len: klen,
                     offset: 0,
-                    _private: r.on_delivery.as_ref().map_or(ptr::null_mut(), |c| c.ptr.as_ptr()),
+                    _private: r
+                        .on_delivery
+                        .as_ref()
+                        .map_or(ptr::null_mut(), |c| c.ptr.as_ptr()),
                 }
             })
             .collect();
@@ -725,7 +821,8 @@ impl Producer {
                 self.poll(Duration::from_millis(1));
             }
         }
-        let messages = std::mem::take(&mut *ctx.undelivered.lock().unwrap_or_else(|p| p.into_inner()));
+        let messages =
+            std::mem::take(&mut *ctx.undelivered.lock().unwrap_or_else(|p| p.into_inner()));
         if messages.is_empty() {
             Ok(())
         } else {
@@ -734,7 +831,11 @@ impl Producer {
     }
 
     /// Python: `list_topics(topic=None, timeout=-1)`.
-    pub fn list_topics(&self, topic: Option<&str>, timeout: impl Into<Timeout>) -> Result<ClusterMetadata> {
+    pub fn list_topics(
+        &self,
+        topic: Option<&str>,
+        timeout: impl Into<Timeout>,
+    ) -> Result<ClusterMetadata> {
         self.client.list_topics(topic, timeout.into())
     }
 
@@ -763,7 +864,9 @@ impl Drop for Producer {
             // once and none leaks.
             let _ = self.purge(true, true, true);
             let deadline = Instant::now() + Duration::from_secs(5);
-            while self.client.context().pending.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            while self.client.context().pending.load(Ordering::SeqCst) > 0
+                && Instant::now() < deadline
+            {
                 // SAFETY: the client is live; callbacks catch their panics, discarded below.
                 unsafe { sys::rd_kafka_poll(self.client.ptr(), 10) };
                 util::discard_panic("Producer::drop");
@@ -775,7 +878,10 @@ impl Drop for Producer {
 
 impl std::fmt::Debug for Producer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Producer").field("name", &self.client.name()).field("queued", &self.len()).finish()
+        f.debug_struct("Producer")
+            .field("name", &self.client.name())
+            .field("queued", &self.len())
+            .finish()
     }
 }
 
@@ -787,29 +893,49 @@ fn unsafe_zeroed_vus() -> [sys::rd_kafka_vu_t; 8] {
 
 /// Kafka's topic name rules: 1..=249 chars of `[a-zA-Z0-9._-]`, not `.` or `..`.
 pub(crate) fn validate_topic_name(topic: &str) -> Result<()> {
-    let bad = |why: String| Err(KafkaError::new(ErrorCode::InvalidArg, format!("invalid topic name {topic:?}: {why}")));
+    let bad = |why: String| {
+        Err(KafkaError::new(
+            ErrorCode::InvalidArg,
+            format!("invalid topic name {topic:?}: {why}"),
+        ))
+    };
     if topic.is_empty() {
         return bad("it is empty".into());
     }
     if topic.len() > 249 {
-        return bad(format!("it is {} characters long (the limit is 249)", topic.len()));
+        return bad(format!(
+            "it is {} characters long (the limit is 249)",
+            topic.len()
+        ));
     }
     if topic == "." || topic == ".." {
         return bad("`.` and `..` are not allowed".into());
     }
-    if let Some(c) = topic.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
-        return bad(format!("character {c:?} is not allowed (only ASCII letters, digits, `.`, `_`, `-`)"));
+    if let Some(c) = topic
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return bad(format!(
+            "character {c:?} is not allowed (only ASCII letters, digits, `.`, `_`, `-`)"
+        ));
     }
     Ok(())
 }
 
 /// dr_msg_cb: runs inside `poll`/`flush`/`close` on the caller's thread, once per message.
-unsafe extern "C" fn delivery_trampoline(rk: *mut sys::rd_kafka_t, msg: *const sys::rd_kafka_message_t, opaque: *mut c_void) {
+unsafe extern "C" fn delivery_trampoline(
+    rk: *mut sys::rd_kafka_t,
+    msg: *const sys::rd_kafka_message_t,
+    opaque: *mut c_void,
+) {
     // SAFETY: opaque is the ClientContext installed by NativeClient::new, alive while rk is.
     let ctx = unsafe { &*opaque.cast::<ClientContext>() };
     // SAFETY: msg is valid for the duration of this callback.
     let view = unsafe { MessageView::from_raw(msg) };
-    let report = DeliveryReport { view, error: view.error() };
+    let report = DeliveryReport {
+        view,
+        error: view.error(),
+    };
     ctx.pending.fetch_sub(1, Ordering::Relaxed);
     // SAFETY: msg is valid; `_private` holds the msg_opaque given at produce time.
     let per_message = unsafe { (*msg)._private };
@@ -822,12 +948,14 @@ unsafe extern "C" fn delivery_trampoline(rk: *mut sys::rd_kafka_t, msg: *const s
         util::catch(|| cb(&report));
     }
     if report.error.is_some() && ctx.collecting() {
-        ctx.undelivered.lock().unwrap_or_else(|p| p.into_inner()).push(report.to_message());
+        ctx.undelivered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(report.to_message());
     }
     // SAFETY: rk is the live instance serving this callback.
     unsafe { yield_if_panicked(rk) };
 }
-
 
 #[cfg(test)]
 mod tests {

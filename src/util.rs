@@ -79,13 +79,20 @@ pub(crate) unsafe fn read_err<T>(p: *const T) -> i32 {
 /// A C string for `what`, or a clear error if `s` holds a NUL byte.
 pub(crate) fn cstring(what: &str, s: &str) -> Result<CString> {
     CString::new(s).map_err(|e| {
-        KafkaError::invalid_arg(format!("{what} contains a NUL byte at position {}", e.nul_position()))
+        KafkaError::invalid_arg(format!(
+            "{what} contains a NUL byte at position {}",
+            e.nul_position()
+        ))
     })
 }
 
 /// Reads a C error buffer written by librdkafka.
 pub(crate) fn errbuf_str(buf: &[c_char]) -> String {
-    let bytes: Vec<u8> = buf.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    let bytes: Vec<u8> = buf
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
@@ -118,13 +125,19 @@ pub(crate) fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
 
 /// True if a callback on this thread panicked and the panic has not been resumed yet.
 pub(crate) fn panic_pending() -> bool {
-    PENDING_PANIC.try_with(|p| p.borrow().is_some()).unwrap_or(false)
+    PENDING_PANIC
+        .try_with(|p| p.borrow().is_some())
+        .unwrap_or(false)
 }
 
 /// Re-raises on the caller's thread a panic caught by [`catch`] during the C call that just
 /// returned. Every entry point that can run callbacks calls this after the C call.
 pub(crate) fn resume_panic() {
-    if let Some(payload) = PENDING_PANIC.try_with(|p| p.borrow_mut().take()).ok().flatten() {
+    if let Some(payload) = PENDING_PANIC
+        .try_with(|p| p.borrow_mut().take())
+        .ok()
+        .flatten()
+    {
         panic::resume_unwind(payload);
     }
 }
@@ -132,7 +145,12 @@ pub(crate) fn resume_panic() {
 /// Drops (after logging) a panic parked on this thread; used where resuming is not allowed
 /// (inside `Drop`).
 pub(crate) fn discard_panic(context: &str) {
-    if PENDING_PANIC.try_with(|p| p.borrow_mut().take()).ok().flatten().is_some() {
+    if PENDING_PANIC
+        .try_with(|p| p.borrow_mut().take())
+        .ok()
+        .flatten()
+        .is_some()
+    {
         log::error!(target: "rkafka", "a callback panicked during {context}; the panic cannot be resumed there and was dropped");
     }
 }
@@ -191,10 +209,16 @@ mod tests {
     #[test]
     fn timeouts_clamp() {
         assert_eq!(Timeout::Never.as_millis_i32(), -1);
-        assert_eq!(Timeout::from(Duration::from_secs(u64::MAX)).as_millis_i32(), i32::MAX);
+        assert_eq!(
+            Timeout::from(Duration::from_secs(u64::MAX)).as_millis_i32(),
+            i32::MAX
+        );
         assert_eq!(Timeout::from(Duration::from_micros(10)).as_millis_i32(), 1);
         assert_eq!(Timeout::from(Duration::ZERO).as_millis_i32(), 0);
-        assert_eq!(Timeout::from(Duration::from_millis(1500)).as_millis_i32(), 1500);
+        assert_eq!(
+            Timeout::from(Duration::from_millis(1500)).as_millis_i32(),
+            1500
+        );
     }
 
     #[test]
@@ -209,6 +233,8 @@ mod tests {
     #[test]
     fn nul_in_strings_is_refused() {
         let e = cstring("topic name", "a\0b").unwrap_err();
-        assert!(e.str().contains("topic name contains a NUL byte at position 1"));
+        assert!(e
+            .str()
+            .contains("topic name contains a NUL byte at position 1"));
     }
 }

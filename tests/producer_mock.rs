@@ -16,7 +16,10 @@ impl log::Log for Capture {
         true
     }
     fn log(&self, r: &log::Record<'_>) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push((r.target().to_string(), r.args().to_string()));
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((r.target().to_string(), r.args().to_string()));
     }
     fn flush(&self) {}
 }
@@ -45,38 +48,67 @@ fn broker_down_fails_every_message_in_its_closure() {
     ]))
     .unwrap();
     // Learn the topic first, then take the broker down.
-    producer.list_topics(Some("down"), Duration::from_secs(5)).unwrap();
+    producer
+        .list_topics(Some("down"), Duration::from_secs(5))
+        .unwrap();
     c.broker_down(1).unwrap();
-    let results: Arc<Mutex<Vec<(usize, Option<ErrorCode>)>>> = Arc::default();
+    type Outcomes = Arc<Mutex<Vec<(usize, Option<ErrorCode>)>>>;
+    let results: Outcomes = Arc::default();
     for i in 0..100 {
         let r = results.clone();
         producer
-            .produce(Record::new("down").value(&format!("v{i}")).on_delivery(move |rep| {
-                assert_eq!(rep.value(), Some(format!("v{i}").as_bytes()));
-                r.lock().unwrap().push((i, rep.error().map(|e| e.code())));
-            }))
+            .produce(
+                Record::new("down")
+                    .value(&format!("v{i}"))
+                    .on_delivery(move |rep| {
+                        assert_eq!(rep.value(), Some(format!("v{i}").as_bytes()));
+                        r.lock().unwrap().push((i, rep.error().map(|e| e.code())));
+                    }),
+            )
             .unwrap();
     }
     assert_eq!(producer.flush(Duration::from_secs(20)), 0);
     let results = results.lock().unwrap();
     assert_eq!(results.len(), 100, "every message reported");
-    assert!(results.iter().all(|(_, e)| *e == Some(ErrorCode::MsgTimedOut)), "{:?}", &results[..3]);
+    assert!(
+        results
+            .iter()
+            .all(|(_, e)| *e == Some(ErrorCode::MsgTimedOut)),
+        "{:?}",
+        &results[..3]
+    );
 }
 
 #[test]
 fn close_with_broker_down_returns_exactly_the_undelivered_within_its_bound() {
     let c = cluster("closedown", 1);
     let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
-    producer.list_topics(Some("closedown"), Duration::from_secs(5)).unwrap();
+    producer
+        .list_topics(Some("closedown"), Duration::from_secs(5))
+        .unwrap();
     c.broker_down(1).unwrap();
     for i in 0..50 {
-        producer.produce(Record::new("closedown").key(&format!("k{i}")).value(&format!("v{i}"))).unwrap();
+        producer
+            .produce(
+                Record::new("closedown")
+                    .key(&format!("k{i}"))
+                    .value(&format!("v{i}")),
+            )
+            .unwrap();
     }
     let t = Instant::now();
     let err = producer.close(Duration::from_millis(1500)).unwrap_err();
-    assert!(t.elapsed() < Duration::from_secs(5), "close took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "close took {:?}",
+        t.elapsed()
+    );
     assert_eq!(err.messages.len(), 50);
-    let mut values: Vec<String> = err.messages.iter().map(|m| String::from_utf8(m.value().unwrap().to_vec()).unwrap()).collect();
+    let mut values: Vec<String> = err
+        .messages
+        .iter()
+        .map(|m| String::from_utf8(m.value().unwrap().to_vec()).unwrap())
+        .collect();
     values.sort_by_key(|v| v[1..].parse::<u32>().unwrap());
     assert_eq!(values, (0..50).map(|i| format!("v{i}")).collect::<Vec<_>>());
     assert!(err.messages.iter().all(|m| m.error().is_some()));
@@ -85,9 +117,19 @@ fn close_with_broker_down_returns_exactly_the_undelivered_within_its_bound() {
 #[test]
 fn panic_in_per_message_closure_comes_out_of_flush_and_loses_no_report() {
     let c = cluster("panic", 1);
-    let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers()), ("linger.ms", "50")]).unwrap();
+    let producer = Producer::new([
+        ("bootstrap.servers", c.bootstrap_servers()),
+        ("linger.ms", "50"),
+    ])
+    .unwrap();
     let others = Arc::new(AtomicUsize::new(0));
-    producer.produce(Record::new("panic").value("first").on_delivery(|_| panic!("boom in delivery"))).unwrap();
+    producer
+        .produce(
+            Record::new("panic")
+                .value("first")
+                .on_delivery(|_| panic!("boom in delivery")),
+        )
+        .unwrap();
     for _ in 0..9 {
         let o = others.clone();
         producer
@@ -115,18 +157,24 @@ fn panic_in_global_on_delivery_comes_out_of_poll() {
         })
         .build()
         .unwrap();
-    producer.produce(Record::new("panicpoll").value("bad")).unwrap();
+    producer
+        .produce(Record::new("panicpoll").value("bad"))
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut caught = None;
     while Instant::now() < deadline && caught.is_none() {
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| producer.poll(Duration::from_millis(100)))) {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+            producer.poll(Duration::from_millis(100))
+        })) {
             caught = Some(p);
         }
     }
     let p = caught.expect("poll resumed the panic");
     assert_eq!(p.downcast_ref::<&str>(), Some(&"global closure panicked"));
     // The producer is still usable.
-    producer.produce(Record::new("panicpoll").value("good")).unwrap();
+    producer
+        .produce(Record::new("panicpoll").value("good"))
+        .unwrap();
     assert_eq!(producer.flush(Duration::from_secs(10)), 0);
 }
 
@@ -139,22 +187,36 @@ fn queue_full_hands_the_record_back_and_produce_wait_is_bounded() {
         ("message.timeout.ms", "3000"),
     ])
     .unwrap();
-    producer.list_topics(Some("qfull"), Duration::from_secs(5)).unwrap();
+    producer
+        .list_topics(Some("qfull"), Duration::from_secs(5))
+        .unwrap();
     c.broker_down(1).unwrap();
     for i in 0..10 {
-        producer.produce(Record::new("qfull").value(&format!("{i}"))).unwrap();
+        producer
+            .produce(Record::new("qfull").value(&format!("{i}")))
+            .unwrap();
     }
     let value = b"eleventh".to_vec();
-    let err = producer.produce(Record::new("qfull").key("k").value(&value)).unwrap_err();
+    let err = producer
+        .produce(Record::new("qfull").key("k").value(&value))
+        .unwrap_err();
     assert!(err.is_queue_full());
     assert_eq!(err.error.code(), ErrorCode::QueueFull);
     assert_eq!(err.record.topic_name(), "qfull");
     let t = Instant::now();
-    let err = producer.produce_wait(err.record, Duration::from_millis(300)).unwrap_err();
+    let err = producer
+        .produce_wait(err.record, Duration::from_millis(300))
+        .unwrap_err();
     assert!(err.is_queue_full());
-    assert!(t.elapsed() >= Duration::from_millis(300) && t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(300) && t.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        t.elapsed()
+    );
     // Once messages time out there is room again: produce_wait succeeds.
-    producer.produce_wait(err.record, Duration::from_secs(10)).unwrap();
+    producer
+        .produce_wait(err.record, Duration::from_secs(10))
+        .unwrap();
     let _ = producer.close(Duration::from_millis(100));
 }
 
@@ -164,7 +226,9 @@ fn drop_with_queued_messages_warns_and_runs_every_closure() {
     let c = cluster("dropq", 1);
     let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
     let name = producer.name().to_string();
-    producer.list_topics(Some("dropq"), Duration::from_secs(5)).unwrap();
+    producer
+        .list_topics(Some("dropq"), Duration::from_secs(5))
+        .unwrap();
     c.broker_down(1).unwrap();
     let called = Arc::new(AtomicUsize::new(0));
     for _ in 0..7 {
@@ -177,41 +241,75 @@ fn drop_with_queued_messages_warns_and_runs_every_closure() {
             .unwrap();
     }
     drop(producer);
-    assert_eq!(called.load(Ordering::SeqCst), 7, "every closure ran with a failure");
-    let logs: Vec<String> = cap.0.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(_, m)| m.clone()).collect();
+    assert_eq!(
+        called.load(Ordering::SeqCst),
+        7,
+        "every closure ran with a failure"
+    );
+    let logs: Vec<String> = cap
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|(_, m)| m.clone())
+        .collect();
     assert!(
-        logs.iter().any(|m| m.contains(&name) && m.contains("dropped with 7 message(s) not delivered")),
+        logs.iter()
+            .any(|m| m.contains(&name) && m.contains("dropped with 7 message(s) not delivered")),
         "no warning naming the count: {:?}",
-        logs.iter().filter(|m| m.contains("dropped")).collect::<Vec<_>>()
+        logs.iter()
+            .filter(|m| m.contains("dropped"))
+            .collect::<Vec<_>>()
     );
 }
 
 #[test]
 fn bad_produce_input_is_refused_clearly() {
     let c = cluster("badinput", 2);
-    let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers()), ("message.max.bytes", "1000")]).unwrap();
-    producer.list_topics(Some("badinput"), Duration::from_secs(5)).unwrap();
-    for (topic, needle) in [("", "empty"), ("bad topic", "not allowed"), ("nul\0x", "not allowed"), ("..", "not allowed")] {
+    let producer = Producer::new([
+        ("bootstrap.servers", c.bootstrap_servers()),
+        ("message.max.bytes", "1000"),
+    ])
+    .unwrap();
+    producer
+        .list_topics(Some("badinput"), Duration::from_secs(5))
+        .unwrap();
+    for (topic, needle) in [
+        ("", "empty"),
+        ("bad topic", "not allowed"),
+        ("nul\0x", "not allowed"),
+        ("..", "not allowed"),
+    ] {
         let e = producer.produce(Record::new(topic).value("x")).unwrap_err();
         assert_eq!(e.error.code(), ErrorCode::InvalidArg);
         assert!(e.error.str().contains(needle), "{topic:?}: {}", e.error);
     }
-    let e = producer.produce(Record::new("badinput").partition(-3)).unwrap_err();
+    let e = producer
+        .produce(Record::new("badinput").partition(-3))
+        .unwrap_err();
     assert!(e.error.str().contains("negative"));
     let big = vec![7u8; 5000];
-    let e = producer.produce(Record::new("badinput").value(&big)).unwrap_err();
+    let e = producer
+        .produce(Record::new("badinput").value(&big))
+        .unwrap_err();
     assert_eq!(e.error.code(), ErrorCode::MsgSizeTooLarge);
     // Partition out of range: reported in the delivery report (or at once, if metadata is known).
     let got = Arc::new(Mutex::new(None));
     let g = got.clone();
-    match producer.produce(Record::new("badinput").partition(99).on_delivery(move |r| *g.lock().unwrap() = r.error().map(|e| e.code()))) {
+    match producer.produce(
+        Record::new("badinput")
+            .partition(99)
+            .on_delivery(move |r| *g.lock().unwrap() = r.error().map(|e| e.code())),
+    ) {
         Err(e) => assert_eq!(e.error.code(), ErrorCode::UnknownPartition),
         Ok(()) => {
             producer.flush(Duration::from_secs(10));
             assert_eq!(*got.lock().unwrap(), Some(ErrorCode::UnknownPartition));
         }
     }
-    let e = producer.produce(Record::new("badinput").header("a\0b", "v")).unwrap_err();
+    let e = producer
+        .produce(Record::new("badinput").header("a\0b", "v"))
+        .unwrap_err();
     assert!(e.error.str().contains("NUL"));
 }
 
@@ -231,13 +329,22 @@ fn config_errors_name_every_problem() {
     let issues = e.config_issues();
     assert_eq!(issues.len(), 5, "{e}");
     assert_eq!(issues[0].key, "boostrap.servers");
-    assert!(issues[0].suggestions.contains(&"bootstrap.servers".to_string()));
-    assert!(issues[1].reason.contains("acks") || issues[1].reason.contains("sometimes"), "{}", issues[1]);
+    assert!(issues[0]
+        .suggestions
+        .contains(&"bootstrap.servers".to_string()));
+    assert!(
+        issues[1].reason.contains("acks") || issues[1].reason.contains("sometimes"),
+        "{}",
+        issues[1]
+    );
     assert_eq!(issues[2].key, "linger.ms");
     assert!(issues[3].reason.contains("ProducerBuilder::on_delivery"));
     assert!(issues[4].reason.contains(".logger("));
     let shown = format!("{e} {e:?}");
-    assert!(shown.contains("did you mean `bootstrap.servers`"), "{shown}");
+    assert!(
+        shown.contains("did you mean `bootstrap.servers`"),
+        "{shown}"
+    );
     assert!(!shown.contains("TopSecretPw!"));
 }
 
@@ -257,7 +364,11 @@ fn secrets_never_reach_debug_errors_or_logs_even_with_debug_all() {
     ]);
     assert!(!format!("{config:?}{config}").contains("Sup3rS3cretValue"));
     let producer = Producer::builder(config)
-        .logger(move |r| l.lock().unwrap().push(format!("{} {}", r.facility, r.message)))
+        .logger(move |r| {
+            l.lock()
+                .unwrap()
+                .push(format!("{} {}", r.facility, r.message))
+        })
         .error_cb(move |e| er.lock().unwrap().push(format!("{e} {e:?}")))
         .build()
         .unwrap();
@@ -266,15 +377,26 @@ fn secrets_never_reach_debug_errors_or_logs_even_with_debug_all() {
     while Instant::now() < deadline {
         producer.poll(Duration::from_millis(100));
     }
-    producer.set_sasl_credentials("alice", "An0therS3cret").unwrap();
-    let err = producer.set_sasl_credentials("alice", "nul\0inside").unwrap_err();
+    producer
+        .set_sasl_credentials("alice", "An0therS3cret")
+        .unwrap();
+    let err = producer
+        .set_sasl_credentials("alice", "nul\0inside")
+        .unwrap_err();
     assert!(!format!("{err} {err:?}").contains("nul\0inside"));
     let _ = producer.close(Duration::from_millis(200));
     drop(producer);
     let lines = lines.lock().unwrap();
-    assert!(lines.len() > 50, "debug=all produced only {} lines", lines.len());
+    assert!(
+        lines.len() > 50,
+        "debug=all produced only {} lines",
+        lines.len()
+    );
     for line in lines.iter().chain(errors.lock().unwrap().iter()) {
-        assert!(!line.contains("Sup3rS3cretValue") && !line.contains("An0therS3cret"), "secret leaked: {line}");
+        assert!(
+            !line.contains("Sup3rS3cretValue") && !line.contains("An0therS3cret"),
+            "secret leaked: {line}"
+        );
     }
 }
 
@@ -297,7 +419,9 @@ fn callbacks_error_stats_and_logger_panics() {
     producer.list_topics(None, Duration::from_secs(5)).unwrap();
     c.broker_down(1).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline && (stats.lock().unwrap().len() < 2 || errors.lock().unwrap().is_empty()) {
+    while Instant::now() < deadline
+        && (stats.lock().unwrap().len() < 2 || errors.lock().unwrap().is_empty())
+    {
         producer.poll(Duration::from_millis(100));
     }
     let stats = stats.lock().unwrap();
@@ -307,7 +431,9 @@ fn callbacks_error_stats_and_logger_panics() {
     assert_eq!(v["type"].as_str(), Some("producer"));
     let errors = errors.lock().unwrap();
     assert!(
-        errors.iter().any(|e| matches!(e.code(), ErrorCode::AllBrokersDown | ErrorCode::Transport)),
+        errors
+            .iter()
+            .any(|e| matches!(e.code(), ErrorCode::AllBrokersDown | ErrorCode::Transport)),
         "{errors:?}"
     );
 }
@@ -331,7 +457,11 @@ fn one_producer_shared_by_eight_threads() {
             let p = producer.clone();
             std::thread::spawn(move || {
                 for i in 0..2000 {
-                    p.produce_wait(Record::new("threads").key(&format!("{t}-{i}")).value("v"), Duration::from_secs(10)).unwrap();
+                    p.produce_wait(
+                        Record::new("threads").key(&format!("{t}-{i}")).value("v"),
+                        Duration::from_secs(10),
+                    )
+                    .unwrap();
                     if i % 100 == 0 {
                         p.poll(Duration::ZERO);
                     }

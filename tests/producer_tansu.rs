@@ -65,21 +65,33 @@ fn ten_thousand_keyed_messages_reach_python_byte_for_byte() {
         producer.produce_wait(rec, Duration::from_secs(30)).unwrap();
     }
     assert_eq!(producer.flush(Duration::from_secs(60)), 0);
-    assert!(failures.lock().unwrap().is_empty(), "failures: {:?}", &failures.lock().unwrap()[..1]);
+    assert!(
+        failures.lock().unwrap().is_empty(),
+        "failures: {:?}",
+        &failures.lock().unwrap()[..1]
+    );
     let reports = reports.lock().unwrap().clone();
     assert_eq!(reports.len(), N, "every message acknowledged");
     let distinct: HashSet<(i32, i64)> = reports.values().copied().collect();
     assert_eq!(distinct.len(), N, "every (partition, offset) distinct");
-    assert!(reports.values().all(|&(p, o)| (0..4).contains(&p) && o >= 0));
+    assert!(reports
+        .values()
+        .all(|&(p, o)| (0..4).contains(&p) && o >= 0));
 
     // confluent-kafka-python reads exactly those bytes, keys, headers and timestamps.
-    let out = run_python_file("consume_all.py", &[&broker.bootstrap(), &topic, &N.to_string(), "120"]);
+    let out = run_python_file(
+        "consume_all.py",
+        &[&broker.bootstrap(), &topic, &N.to_string(), "120"],
+    );
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), N);
     let mut seen = HashSet::new();
     for line in lines {
         let v: PyMsg = parse_py(line);
-        let i: usize = String::from_utf8(unhex(&v.headers[0].1.clone().unwrap())).unwrap().parse().unwrap();
+        let i: usize = String::from_utf8(unhex(&v.headers[0].1.clone().unwrap()))
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(seen.insert(i), "message {i} consumed twice");
         assert_eq!(v.key.as_deref(), Some(hex(&key(i)).as_str()));
         assert_eq!(v.value.as_deref(), Some(hex(&value(i)).as_str()));
@@ -93,7 +105,11 @@ fn ten_thousand_keyed_messages_reach_python_byte_for_byte() {
                 ("nothing".to_string(), None)
             ]
         );
-        assert_eq!((v.partition, v.offset), reports[&i], "python sees message {i} where the delivery report said");
+        assert_eq!(
+            (v.partition, v.offset),
+            reports[&i],
+            "python sees message {i} where the delivery report said"
+        );
     }
     assert_eq!(seen.len(), N);
 
@@ -113,7 +129,11 @@ fn ten_thousand_keyed_messages_reach_python_byte_for_byte() {
         }
     }
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let py_parts: HashMap<String, i32> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -124,7 +144,11 @@ fn ten_thousand_keyed_messages_reach_python_byte_for_byte() {
         .collect();
     assert_eq!(py_parts.len(), N);
     for (i, k) in keys.iter().enumerate() {
-        assert_eq!(py_parts[&hex(k)], reports[&i].0, "key {i} partition differs from Python's");
+        assert_eq!(
+            py_parts[&hex(k)],
+            reports[&i].0,
+            "key {i} partition differs from Python's"
+        );
     }
 }
 
@@ -136,21 +160,35 @@ fn batch_produce_and_metadata() {
     let delivered = Arc::new(Mutex::new(Vec::new()));
     let d = delivered.clone();
     let producer = Producer::builder(broker.config())
-        .on_delivery(move |r| d.lock().unwrap().push((r.partition(), r.offset(), r.error().cloned())))
+        .on_delivery(move |r| {
+            d.lock()
+                .unwrap()
+                .push((r.partition(), r.offset(), r.error().cloned()))
+        })
         .build()
         .unwrap();
     let values: Vec<String> = (0..1000).map(|i| format!("batch-{i}")).collect();
-    let failed = producer.produce_batch(values.iter().enumerate().map(|(i, v)| Record::new(&topic).value(v).partition((i % 3) as i32)));
+    let failed = producer.produce_batch(
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Record::new(&topic).value(v).partition((i % 3) as i32)),
+    );
     assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(producer.flush(Duration::from_secs(30)), 0);
     let delivered = delivered.lock().unwrap();
     assert_eq!(delivered.len(), 1000);
     assert!(delivered.iter().all(|(_, o, e)| e.is_none() && *o >= 0));
     for p in 0..3 {
-        assert_eq!(delivered.iter().filter(|(dp, _, _)| *dp == p).count(), if p == 0 { 334 } else { 333 });
+        assert_eq!(
+            delivered.iter().filter(|(dp, _, _)| *dp == p).count(),
+            if p == 0 { 334 } else { 333 }
+        );
     }
 
-    let md = producer.list_topics(Some(&topic), Duration::from_secs(10)).unwrap();
+    let md = producer
+        .list_topics(Some(&topic), Duration::from_secs(10))
+        .unwrap();
     let t = &md.topics[&topic];
     assert!(t.error.is_none());
     assert_eq!(t.partitions.len(), 3);
@@ -168,11 +206,17 @@ fn close_delivers_everything_and_then_refuses() {
     create_topic_py(&broker.bootstrap(), &topic, 1, &[]);
     let producer = Producer::new(broker.config()).unwrap();
     for i in 0..500 {
-        producer.produce(Record::new(&topic).value(&format!("m{i}"))).unwrap();
+        producer
+            .produce(Record::new(&topic).value(&format!("m{i}")))
+            .unwrap();
     }
-    producer.close(Duration::from_secs(30)).expect("all delivered");
+    producer
+        .close(Duration::from_secs(30))
+        .expect("all delivered");
     assert!(producer.is_empty());
-    let e = producer.produce(Record::new(&topic).value("late")).unwrap_err();
+    let e = producer
+        .produce(Record::new(&topic).value("late"))
+        .unwrap_err();
     assert_eq!(e.error.code(), rkafka::ErrorCode::State);
     assert_eq!(e.record.topic_name(), topic);
 }
@@ -189,7 +233,10 @@ struct PyMsg {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn parse_py(line: &str) -> PyMsg {

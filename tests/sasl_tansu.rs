@@ -38,16 +38,29 @@ fn delivers_with(mechanism: &str, user: &str, password: &str) {
         .build()
         .unwrap();
     for i in 0..100 {
-        producer.produce(Record::new(&topic).key(&format!("k{i}")).value(&format!("v{i}"))).unwrap();
+        producer
+            .produce(
+                Record::new(&topic)
+                    .key(&format!("k{i}"))
+                    .value(&format!("v{i}")),
+            )
+            .unwrap();
     }
     assert_eq!(producer.flush(Duration::from_secs(30)), 0);
     assert_eq!(delivered.lock().unwrap().len(), 100);
-    assert!(errors.lock().unwrap().is_empty(), "{:?}", errors.lock().unwrap());
+    assert!(
+        errors.lock().unwrap().is_empty(),
+        "{:?}",
+        errors.lock().unwrap()
+    );
     // A second client (confluent-kafka-python) authenticates the same way and reads them.
     let extra: Vec<String> = auth.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let mut args = vec![broker.bootstrap(), topic.clone(), "100".into(), "60".into()];
     args.extend(extra);
-    let out = run_python_file("consume_all.py", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run_python_file(
+        "consume_all.py",
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     assert_eq!(out.lines().count(), 100);
 }
 
@@ -67,12 +80,18 @@ fn refused(mechanism: &str, user: &str, password: &str) -> Vec<KafkaError> {
     let errors: Arc<Mutex<Vec<KafkaError>>> = Arc::default();
     let report: Arc<Mutex<Option<Option<KafkaError>>>> = Arc::default();
     let (e, r) = (errors.clone(), report.clone());
-    let producer = Producer::builder(sasl_config(&broker, mechanism, user, password).with("message.timeout.ms", "4000"))
-        .error_cb(move |err| e.lock().unwrap().push(err.clone()))
-        .build()
-        .unwrap();
+    let producer = Producer::builder(
+        sasl_config(&broker, mechanism, user, password).with("message.timeout.ms", "4000"),
+    )
+    .error_cb(move |err| e.lock().unwrap().push(err.clone()))
+    .build()
+    .unwrap();
     producer
-        .produce(Record::new("anything").value("x").on_delivery(move |rep| *r.lock().unwrap() = Some(rep.error().cloned())))
+        .produce(
+            Record::new("anything")
+                .value("x")
+                .on_delivery(move |rep| *r.lock().unwrap() = Some(rep.error().cloned())),
+        )
         .unwrap();
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(15) && errors.lock().unwrap().is_empty() {
@@ -87,11 +106,24 @@ fn refused(mechanism: &str, user: &str, password: &str) -> Vec<KafkaError> {
         errors.iter().any(|e| e.code() == ErrorCode::Authentication),
         "no _AUTHENTICATION error within {auth_after:?}: {errors:?}"
     );
-    let rep = report.lock().unwrap().clone().expect("the delivery report was served");
+    let rep = report
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the delivery report was served");
     let err = rep.expect("the message must fail, never be delivered unauthenticated");
-    assert!(matches!(err.code(), ErrorCode::MsgTimedOut | ErrorCode::Authentication), "{err}");
+    assert!(
+        matches!(
+            err.code(),
+            ErrorCode::MsgTimedOut | ErrorCode::Authentication
+        ),
+        "{err}"
+    );
     for e in &errors {
-        assert!(!e.str().contains(password) || password.len() < 3, "password leaked into {e}");
+        assert!(
+            !e.str().contains(password) || password.len() < 3,
+            "password leaked into {e}"
+        );
     }
     errors
 }
@@ -109,5 +141,10 @@ fn unknown_user_is_an_authentication_error() {
 #[test]
 fn plain_which_tansu_lacks_fails_just_as_clearly() {
     let errors = refused("PLAIN", "alice", "alice-secret");
-    assert!(errors.iter().any(|e| e.str().contains("PLAIN") || e.str().to_lowercase().contains("mechanism")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.str().contains("PLAIN") || e.str().to_lowercase().contains("mechanism")),
+        "{errors:?}"
+    );
 }

@@ -27,8 +27,12 @@ pub fn parse_args(usage: &str) -> Args {
                 config.set("bootstrap.servers", v);
             }
             "-X" => {
-                let v = it.next().unwrap_or_else(|| die(usage, "-X needs key=value"));
-                let (k, val) = v.split_once('=').unwrap_or_else(|| die(usage, &format!("-X {v}: expected key=value")));
+                let v = it
+                    .next()
+                    .unwrap_or_else(|| die(usage, "-X needs key=value"));
+                let (k, val) = v
+                    .split_once('=')
+                    .unwrap_or_else(|| die(usage, &format!("-X {v}: expected key=value")));
                 config.set(k, val);
             }
             "-F" => {

@@ -36,19 +36,30 @@ pub fn tansu_bin() -> PathBuf {
 
 /// tansu 0.6.0 built with sqlite storage and SCRAM support.
 pub fn tansu_sasl_bin() -> PathBuf {
-    binary("RKAFKA_TANSU_SASL_BIN", cache_dir().join("tansu-0.6.0/bin/tansu"))
+    binary(
+        "RKAFKA_TANSU_SASL_BIN",
+        cache_dir().join("tansu-0.6.0/bin/tansu"),
+    )
 }
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 /// A topic/group name unique to this process and call.
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A scratch directory removed on drop.
@@ -77,8 +88,10 @@ pub struct Tansu {
     args: Vec<String>,
 }
 
-pub const SCRAM_USERS: &[(&str, &str, &str)] =
-    &[("alice", "alice-secret", "scram256"), ("bob", "bob-secret", "scram512")];
+pub const SCRAM_USERS: &[(&str, &str, &str)] = &[
+    ("alice", "alice-secret", "scram256"),
+    ("bob", "bob-secret", "scram512"),
+];
 
 impl Tansu {
     fn spawn(bin: &Path, dir: &TempDir, port: u16, extra: &[&str]) -> Child {
@@ -95,14 +108,20 @@ impl Tansu {
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if let Ok(Some(status)) = child.try_wait() {
-                let log = std::fs::read_to_string(dir.0.join(format!("broker-{port}.log"))).unwrap_or_default();
+                let log = std::fs::read_to_string(dir.0.join(format!("broker-{port}.log")))
+                    .unwrap_or_default();
                 panic!("tansu exited ({status}) before listening on {port}:\n{log}");
             }
-            assert!(Instant::now() < deadline, "tansu did not listen on {port} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "tansu did not listen on {port} within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         child
@@ -113,9 +132,23 @@ impl Tansu {
         let bin = tansu_bin();
         let dir = TempDir::new("tansu");
         let port = free_port();
-        let args = vec!["--storage-engine".to_string(), "memory://tansu/".to_string()];
-        let child = Tansu::spawn(&bin, &dir, port, &args.iter().map(String::as_str).collect::<Vec<_>>());
-        Tansu { child: Some(child), port, dir, bin, args }
+        let args = vec![
+            "--storage-engine".to_string(),
+            "memory://tansu/".to_string(),
+        ];
+        let child = Tansu::spawn(
+            &bin,
+            &dir,
+            port,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        Tansu {
+            child: Some(child),
+            port,
+            dir,
+            bin,
+            args,
+        }
     }
 
     /// tansu 0.6.0 on sqlite storage (survives restarts), without authentication.
@@ -123,9 +156,23 @@ impl Tansu {
         let bin = tansu_sasl_bin();
         let dir = TempDir::new("tansu-sqlite");
         let port = free_port();
-        let args = vec!["--storage-engine".to_string(), "sqlite://broker.db".to_string()];
-        let child = Tansu::spawn(&bin, &dir, port, &args.iter().map(String::as_str).collect::<Vec<_>>());
-        Tansu { child: Some(child), port, dir, bin, args }
+        let args = vec![
+            "--storage-engine".to_string(),
+            "sqlite://broker.db".to_string(),
+        ];
+        let child = Tansu::spawn(
+            &bin,
+            &dir,
+            port,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        Tansu {
+            child: Some(child),
+            port,
+            dir,
+            bin,
+            args,
+        }
     }
 
     /// tansu 0.6.0 on sqlite with `--authentication` and the [`SCRAM_USERS`] provisioned
@@ -134,21 +181,53 @@ impl Tansu {
         let bin = tansu_sasl_bin();
         let dir = TempDir::new("tansu-sasl");
         let admin_port = free_port();
-        let mut admin = Tansu::spawn(&bin, &dir, admin_port, &["--storage-engine", "sqlite://broker.db"]);
+        let mut admin = Tansu::spawn(
+            &bin,
+            &dir,
+            admin_port,
+            &["--storage-engine", "sqlite://broker.db"],
+        );
         for (user, password, mech) in SCRAM_USERS {
             let out = Command::new(&bin)
                 .current_dir(&dir.0)
-                .args(["user", "create", "--broker", &format!("tcp://127.0.0.1:{admin_port}"), "--mechanism", mech, user, password])
+                .args([
+                    "user",
+                    "create",
+                    "--broker",
+                    &format!("tcp://127.0.0.1:{admin_port}"),
+                    "--mechanism",
+                    mech,
+                    user,
+                    password,
+                ])
                 .output()
                 .expect("run tansu user create");
-            assert!(out.status.success(), "tansu user create {user}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "tansu user create {user}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let _ = admin.kill();
         let _ = admin.wait();
         let port = free_port();
-        let args: Vec<String> = ["--storage-engine", "sqlite://broker.db", "--authentication"].iter().map(|s| s.to_string()).collect();
-        let child = Tansu::spawn(&bin, &dir, port, &args.iter().map(String::as_str).collect::<Vec<_>>());
-        Tansu { child: Some(child), port, dir, bin, args }
+        let args: Vec<String> = ["--storage-engine", "sqlite://broker.db", "--authentication"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let child = Tansu::spawn(
+            &bin,
+            &dir,
+            port,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        Tansu {
+            child: Some(child),
+            port,
+            dir,
+            bin,
+            args,
+        }
     }
 
     pub fn bootstrap(&self) -> String {
@@ -221,7 +300,9 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
 
 /// Runs a script file from tests/py.
 pub fn run_python_file(name: &str, args: &[&str]) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/py")
+        .join(name);
     let script = std::fs::read_to_string(&path).unwrap();
     run_python(&script, args)
 }

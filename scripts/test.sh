@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Usage: scripts/test.sh
+#
+# README's "run all tests" command. On a fresh Debian 12 machine (Rust, gcc, make, pkg-config,
+# libssl-dev, zlib1g-dev, python3+pip) it installs what is missing, then runs every check:
+#   1. Debian packages for the `gssapi` feature (libsasl2-dev, the GSSAPI SASL plugin), which
+#      `--all-features` builds need;
+#   2. the test brokers and the second client (scripts/install-brokers.sh: prebuilt tansu,
+#      tansu 0.6.0 with sqlite + SCRAM built once per machine into ~/.cache/rkafka,
+#      confluent-kafka-python 2.12.1);
+#   3. cargo fmt --check, clippy -D warnings, cargo doc -D warnings;
+#   4. cargo test (unit, integration, doc tests). Each integration test starts and stops its
+#      own brokers on 127.0.0.1 (tansu processes or librdkafka's mock cluster).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+step "system packages"
+need=()
+for pkg in libsasl2-dev libsasl2-modules-gssapi-mit; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if ((${#need[@]})); then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+
+step "test brokers and confluent-kafka-python"
+scripts/install-brokers.sh
+
+step "cargo fmt --check"
+cargo fmt --check
+
+step "cargo clippy --all-targets --all-features -- -D warnings"
+cargo clippy --all-targets --all-features -- -D warnings
+
+step "cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features
+
+step "cargo test --all-features"
+cargo test --all-features
