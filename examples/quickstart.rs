@@ -1,4 +1,5 @@
-//! rkafka quickstart: produce 10,000 messages with delivery reports.
+//! rkafka quickstart: produce 10,000 messages with delivery reports, then consume them back
+//! with a consumer group.
 //!
 //! ```text
 //! cargo run --example quickstart                         # embedded mock cluster, no broker needed
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rkafka::{MockCluster, Producer, Record};
+use rkafka::{Consumer, ErrorCode, MockCluster, Producer, Rebalance, Record};
 
 const USAGE: &str =
     "usage: quickstart [-b brokers] [-X key=value]... [-F file.properties] [-t topic] [-n count]";
@@ -69,6 +70,7 @@ fn main() {
         );
     }
 
+    let consumer_config = config.clone();
     let delivered = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let (d, f) = (delivered.clone(), failed.clone());
@@ -112,6 +114,40 @@ fn main() {
         elapsed.as_secs_f64() * 1000.0
     );
     if ok != count {
+        std::process::exit(1);
+    }
+    drop(producer);
+
+    // Consume them back with a fresh group from the beginning of the topic.
+    let group = format!("rkafka-quickstart-{}", std::process::id());
+    let mut cc = consumer_config;
+    cc.set("group.id", &group);
+    cc.set("auto.offset.reset", "earliest");
+    if cc.get("session.timeout.ms").is_none() {
+        cc.set("session.timeout.ms", "6000");
+    }
+    let consumer = Consumer::new(cc).unwrap_or_else(|e| fail(&e.to_string()));
+    consumer.subscribe(&[&topic], Rebalance::new()).unwrap_or_else(|e| fail(&e.to_string()));
+    let start = Instant::now();
+    let mut consumed = 0u64;
+    while consumed < count && start.elapsed() < Duration::from_secs(120) {
+        let batch = consumer.consume(1000, Duration::from_millis(500)).unwrap_or_else(|e| fail(&e.to_string()));
+        for m in batch.iter() {
+            match m {
+                Ok(m) if m.value().is_some_and(|v| v.starts_with(b"message ")) => consumed += 1,
+                Ok(_) => {}
+                Err(e) if e.code() == ErrorCode::PartitionEof => {}
+                Err(e) => eprintln!("consumer error: {e}"),
+            }
+        }
+    }
+    let _ = consumer.commit(false);
+    consumer.close(Duration::from_secs(10)).unwrap_or_else(|e| fail(&e.to_string()));
+    println!(
+        "consumed {consumed} messages back with group {group} in {:.0} ms",
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    if consumed < count {
         std::process::exit(1);
     }
 }

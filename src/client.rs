@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::ffi::c_void;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -139,6 +139,8 @@ pub(crate) struct ClientContext {
     pub(crate) undelivered: Mutex<Vec<Message>>,
     /// Messages accepted by `produce` whose delivery report has not been served yet.
     pub(crate) pending: AtomicUsize,
+    /// Consumer-only callback state (rebalance and commit closures).
+    pub(crate) consumer: Option<crate::consumer::ConsumerState>,
 }
 
 impl ClientContext {
@@ -155,6 +157,7 @@ impl ClientContext {
             collecting: AtomicBool::new(false),
             undelivered: Mutex::new(Vec::new()),
             pending: AtomicUsize::new(0),
+            consumer: None,
         }
     }
 
@@ -189,6 +192,8 @@ impl ClientContext {
 pub(crate) struct NativeClient {
     rk: NonNull<sys::rd_kafka_t>,
     name: String,
+    /// Flags for `rd_kafka_destroy_flags` (a closed consumer sets `NO_CONSUMER_CLOSE`).
+    destroy_flags: AtomicI32,
     ctx: Box<ClientContext>,
 }
 
@@ -244,11 +249,16 @@ impl NativeClient {
         // SAFETY: rk is live; rd_kafka_name returns a string owned by rk.
         let name = unsafe { cstr_lossy(sys::rd_kafka_name(rk.as_ptr())) }.into_owned();
         let _ = ctx.log_target.set(format!("rkafka::{name}"));
-        Ok(NativeClient { rk, name, ctx })
+        Ok(NativeClient { rk, name, destroy_flags: AtomicI32::new(0), ctx })
     }
 
     pub(crate) fn ptr(&self) -> *mut sys::rd_kafka_t {
         self.rk.as_ptr()
+    }
+
+    /// Makes `rd_kafka_destroy` skip the consumer close (already done, or given up on).
+    pub(crate) fn skip_consumer_close_on_destroy(&self) {
+        self.destroy_flags.fetch_or(crate::consts::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE as i32, Ordering::SeqCst);
     }
 
     pub(crate) fn context(&self) -> &ClientContext {
@@ -314,7 +324,7 @@ impl Drop for NativeClient {
         log::trace!(target: "rkafka", "destroying {}", self.name);
         // SAFETY: we own rk; it is destroyed exactly once, and the context it points to is
         // dropped only after this returns (field drop order).
-        unsafe { sys::rd_kafka_destroy(self.ptr()) };
+        unsafe { sys::rd_kafka_destroy_flags(self.ptr(), self.destroy_flags.load(Ordering::SeqCst)) };
         util::discard_panic("client destruction");
     }
 }

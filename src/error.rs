@@ -121,6 +121,8 @@ struct Inner {
     retriable: bool,
     txn_requires_abort: bool,
     config_issues: Vec<ConfigIssue>,
+    /// Where the error happened (topic, partition, offset), for per-partition errors.
+    position: Option<(String, i32, i64)>,
 }
 
 impl fmt::Debug for KafkaError {
@@ -157,6 +159,7 @@ impl KafkaError {
             retriable: false,
             txn_requires_abort: false,
             config_issues: Vec::new(),
+            position: None,
         }))
     }
 
@@ -206,6 +209,7 @@ impl KafkaError {
                 retriable: sys::rd_kafka_error_is_retriable(err) != 0,
                 txn_requires_abort: sys::rd_kafka_error_txn_requires_abort(err) != 0,
                 config_issues: Vec::new(),
+                position: None,
             }));
             sys::rd_kafka_error_destroy(err);
             Some(e)
@@ -240,6 +244,30 @@ impl KafkaError {
     pub(crate) fn with_fatal(mut self, fatal: bool) -> KafkaError {
         self.0.fatal = fatal;
         self
+    }
+
+    /// Records the topic and partition the error is about.
+    pub(crate) fn with_partition(mut self, topic: String, partition: i32) -> KafkaError {
+        let offset = self.0.position.as_ref().map_or(-1001, |p| p.2);
+        self.0.position = Some((topic, partition, offset));
+        self
+    }
+
+    /// Records the offset the error is about (after [`KafkaError::with_partition`]).
+    pub(crate) fn with_offset(mut self, offset: i64) -> KafkaError {
+        if let Some(p) = &mut self.0.position {
+            p.2 = offset;
+        }
+        self
+    }
+
+    /// For per-partition errors (a consumer's `_PARTITION_EOF`, a failed seek or store): the
+    /// topic, partition and offset it is about. Python returns these on the error `Message`.
+    pub fn topic_partition(&self) -> Option<crate::TopicPartition> {
+        self.0
+            .position
+            .as_ref()
+            .map(|(t, p, o)| crate::TopicPartition::with_offset(t.clone(), *p, *o))
     }
 
     /// Python's `KafkaError.code()`.

@@ -39,11 +39,13 @@
 
 mod client;
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub mod message;
 pub mod metadata;
 pub mod mock;
 pub mod producer;
+pub mod topic_partition;
 mod util;
 
 mod consts {
@@ -56,6 +58,10 @@ pub use rdkafka_sys as sys;
 
 pub use client::{LogRecord, ThrottleEvent};
 pub use config::Config;
+pub use consumer::{
+    BorrowedMessage, Consumer, ConsumerBuilder, ConsumerGroupMetadata, Iter, MessageBatch, MessagePosition, OwnedMessage,
+    Rebalance, RebalanceFn,
+};
 pub use error::{ConfigIssue, ErrorCode, KafkaError, Result};
 pub use message::{Headers, Message, MessageView, OwnedHeaders, Timestamp};
 pub use metadata::{BrokerMetadata, ClusterMetadata, PartitionMetadata, TopicMetadata};
@@ -63,6 +69,7 @@ pub use mock::MockCluster;
 pub use producer::{
     DeliveryCallback, DeliveryReport, ProduceError, Producer, ProducerBuilder, Record, Undelivered,
 };
+pub use topic_partition::{Offset, OffsetReset, TopicPartition};
 pub use util::Timeout;
 
 /// Python: `confluent_kafka.version()`: rkafka's version as a string and as an int
@@ -119,6 +126,11 @@ mod tests {
         assert_send_sync::<KafkaError>();
         assert_send_sync::<Config>();
         assert_send_sync::<Message>();
+        assert_send_sync::<ConsumerGroupMetadata>();
+        fn assert_send<T: Send>() {}
+        assert_send::<Consumer>();
+        assert_send::<OwnedMessage>();
+        assert_send::<MessageBatch>();
     }
 
     #[test]

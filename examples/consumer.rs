@@ -1,0 +1,107 @@
+//! Consumes from topics with a group and prints one line per message, like
+//! confluent-kafka-python's `examples/consumer.py`.
+//!
+//! ```text
+//! cargo run --example consumer -- <bootstrap-servers> <group> <topic>... [--max-messages N]
+//!                                 [-X key=value]... [-F file.properties]
+//! ```
+//! Each message prints `<topic> [<partition>] @ <offset> key=<key> value=<value>` and is then
+//! committed (asynchronously; a final synchronous commit happens on close). Stops after
+//! `--max-messages N` or on Ctrl-C, closing cleanly (leaving the group).
+//!
+//! Against tansu: `scripts/brokers.sh start; eval "$(scripts/brokers.sh env)"` then
+//! `cargo run --example consumer -- "$RKAFKA_TANSU_BOOTSTRAP" my-group my-topic`. Against the
+//! mock cluster, run it with the bootstrap servers a `MockCluster` prints (e.g. from
+//! `cargo run --example quickstart`, which then consumes its own messages back).
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rkafka::{Consumer, ErrorCode, Rebalance};
+
+const USAGE: &str = "usage: consumer <bootstrap-servers> <group> <topic>... [--max-messages N] [-X key=value]... [-F file.properties]";
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn main() {
+    let args = common::parse_args(USAGE);
+    let mut max: Option<u64> = None;
+    let mut positional = Vec::new();
+    let mut rest = args.rest.into_iter();
+    while let Some(a) = rest.next() {
+        if a == "--max-messages" {
+            max = Some(rest.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| common::die(USAGE, "--max-messages needs a number")));
+        } else {
+            positional.push(a);
+        }
+    }
+    if positional.len() < 3 {
+        common::die(USAGE, "need <bootstrap-servers> <group> <topic>...");
+    }
+    let mut config = args.config;
+    config.set("bootstrap.servers", positional[0].clone());
+    config.set("group.id", positional[1].clone());
+    if config.get("auto.offset.reset").is_none() {
+        config.set("auto.offset.reset", "earliest");
+    }
+    let topics: Vec<&str> = positional[2..].iter().map(String::as_str).collect();
+
+    // SAFETY: installs a handler that only stores to an atomic (async-signal-safe).
+    unsafe { libc::signal(libc::SIGINT, on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t) };
+
+    let consumer = Consumer::builder(config)
+        .error_cb(|e| eprintln!("% Error: {e}"))
+        .on_commit(|err, parts| {
+            if let Some(e) = err.filter(|e| e.code() != ErrorCode::NoOffset) {
+                eprintln!("% Commit failed: {e} for {parts:?}");
+            }
+        })
+        .build()
+        .unwrap_or_else(|e| common::die(USAGE, &e.to_string()));
+    consumer
+        .subscribe(
+            &topics,
+            Rebalance::new()
+                .on_assign(|_, parts| eprintln!("% Assignment: {}", parts.iter().map(|p| format!("{} [{}] from {:?}", p.topic, p.partition, p.offset)).collect::<Vec<_>>().join(", ")))
+                .on_revoke(|_, parts| eprintln!("% Revoked: {} partition(s)", parts.len())),
+        )
+        .unwrap_or_else(|e| common::die(USAGE, &e.to_string()));
+
+    let mut count = 0u64;
+    while !STOP.load(Ordering::SeqCst) && max.is_none_or(|m| count < m) {
+        match consumer.poll(Duration::from_millis(500)) {
+            None => continue,
+            Some(Err(e)) if e.code() == ErrorCode::PartitionEof => continue,
+            Some(Err(e)) => {
+                eprintln!("% Consumer error: {e}");
+                if e.fatal() {
+                    break;
+                }
+            }
+            Some(Ok(msg)) => {
+                let show = |b: Option<&[u8]>| b.map_or("None".to_string(), |b| String::from_utf8_lossy(b).into_owned());
+                println!("{} [{}] @ {} key={} value={}", msg.topic(), msg.partition(), msg.offset(), show(msg.key()), show(msg.value()));
+                if let Err(e) = consumer.commit_message(&msg, true) {
+                    eprintln!("% Commit failed: {e}");
+                }
+                count += 1;
+            }
+        }
+    }
+    eprintln!("% {count} message(s) consumed; closing");
+    if let Err(e) = consumer.commit(false) {
+        if e.code() != ErrorCode::NoOffset {
+            eprintln!("% Final commit failed: {e}");
+        }
+    }
+    if let Err(e) = consumer.close(Duration::from_secs(10)) {
+        eprintln!("% Close: {e}");
+        std::process::exit(1);
+    }
+}
