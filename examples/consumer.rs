@@ -36,7 +36,11 @@ fn main() {
     let mut rest = args.rest.into_iter();
     while let Some(a) = rest.next() {
         if a == "--max-messages" {
-            max = Some(rest.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| common::die(USAGE, "--max-messages needs a number")));
+            max = Some(
+                rest.next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| common::die(USAGE, "--max-messages needs a number")),
+            );
         } else {
             positional.push(a);
         }
@@ -53,7 +57,12 @@ fn main() {
     let topics: Vec<&str> = positional[2..].iter().map(String::as_str).collect();
 
     // SAFETY: installs a handler that only stores to an atomic (async-signal-safe).
-    unsafe { libc::signal(libc::SIGINT, on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t) };
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        )
+    };
 
     let consumer = Consumer::builder(config)
         .error_cb(|e| eprintln!("% Error: {e}"))
@@ -68,13 +77,22 @@ fn main() {
         .subscribe(
             &topics,
             Rebalance::new()
-                .on_assign(|_, parts| eprintln!("% Assignment: {}", parts.iter().map(|p| format!("{} [{}] from {:?}", p.topic, p.partition, p.offset)).collect::<Vec<_>>().join(", ")))
+                .on_assign(|_, parts| {
+                    eprintln!(
+                        "% Assignment: {}",
+                        parts
+                            .iter()
+                            .map(|p| format!("{} [{}] from {:?}", p.topic, p.partition, p.offset))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
                 .on_revoke(|_, parts| eprintln!("% Revoked: {} partition(s)", parts.len())),
         )
         .unwrap_or_else(|e| common::die(USAGE, &e.to_string()));
 
     let mut count = 0u64;
-    while !STOP.load(Ordering::SeqCst) && max.is_none_or(|m| count < m) {
+    while !STOP.load(Ordering::SeqCst) && max.map_or(true, |m| count < m) {
         match consumer.poll(Duration::from_millis(500)) {
             None => continue,
             Some(Err(e)) if e.code() == ErrorCode::PartitionEof => continue,
@@ -85,8 +103,19 @@ fn main() {
                 }
             }
             Some(Ok(msg)) => {
-                let show = |b: Option<&[u8]>| b.map_or("None".to_string(), |b| String::from_utf8_lossy(b).into_owned());
-                println!("{} [{}] @ {} key={} value={}", msg.topic(), msg.partition(), msg.offset(), show(msg.key()), show(msg.value()));
+                let show = |b: Option<&[u8]>| {
+                    b.map_or("None".to_string(), |b| {
+                        String::from_utf8_lossy(b).into_owned()
+                    })
+                };
+                println!(
+                    "{} [{}] @ {} key={} value={}",
+                    msg.topic(),
+                    msg.partition(),
+                    msg.offset(),
+                    show(msg.key()),
+                    show(msg.value())
+                );
                 if let Err(e) = consumer.commit_message(&msg, true) {
                     eprintln!("% Commit failed: {e}");
                 }

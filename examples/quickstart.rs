@@ -127,11 +127,15 @@ fn main() {
         cc.set("session.timeout.ms", "6000");
     }
     let consumer = Consumer::new(cc).unwrap_or_else(|e| fail(&e.to_string()));
-    consumer.subscribe(&[&topic], Rebalance::new()).unwrap_or_else(|e| fail(&e.to_string()));
+    consumer
+        .subscribe(&[&topic], Rebalance::new())
+        .unwrap_or_else(|e| fail(&e.to_string()));
     let start = Instant::now();
     let mut consumed = 0u64;
     while consumed < count && start.elapsed() < Duration::from_secs(120) {
-        let batch = consumer.consume(1000, Duration::from_millis(500)).unwrap_or_else(|e| fail(&e.to_string()));
+        let batch = consumer
+            .consume(1000, Duration::from_millis(500))
+            .unwrap_or_else(|e| fail(&e.to_string()));
         for m in batch.iter() {
             match m {
                 Ok(m) if m.value().is_some_and(|v| v.starts_with(b"message ")) => consumed += 1,
@@ -142,7 +146,9 @@ fn main() {
         }
     }
     let _ = consumer.commit(false);
-    consumer.close(Duration::from_secs(10)).unwrap_or_else(|e| fail(&e.to_string()));
+    consumer
+        .close(Duration::from_secs(10))
+        .unwrap_or_else(|e| fail(&e.to_string()));
     println!(
         "consumed {consumed} messages back with group {group} in {:.0} ms",
         start.elapsed().as_secs_f64() * 1000.0

@@ -249,7 +249,12 @@ impl NativeClient {
         // SAFETY: rk is live; rd_kafka_name returns a string owned by rk.
         let name = unsafe { cstr_lossy(sys::rd_kafka_name(rk.as_ptr())) }.into_owned();
         let _ = ctx.log_target.set(format!("rkafka::{name}"));
-        Ok(NativeClient { rk, name, destroy_flags: AtomicI32::new(0), ctx })
+        Ok(NativeClient {
+            rk,
+            name,
+            destroy_flags: AtomicI32::new(0),
+            ctx,
+        })
     }
 
     pub(crate) fn ptr(&self) -> *mut sys::rd_kafka_t {
@@ -258,7 +263,10 @@ impl NativeClient {
 
     /// Makes `rd_kafka_destroy` skip the consumer close (already done, or given up on).
     pub(crate) fn skip_consumer_close_on_destroy(&self) {
-        self.destroy_flags.fetch_or(crate::consts::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE as i32, Ordering::SeqCst);
+        self.destroy_flags.fetch_or(
+            crate::consts::RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE as i32,
+            Ordering::SeqCst,
+        );
     }
 
     pub(crate) fn context(&self) -> &ClientContext {
@@ -324,7 +332,9 @@ impl Drop for NativeClient {
         log::trace!(target: "rkafka", "destroying {}", self.name);
         // SAFETY: we own rk; it is destroyed exactly once, and the context it points to is
         // dropped only after this returns (field drop order).
-        unsafe { sys::rd_kafka_destroy_flags(self.ptr(), self.destroy_flags.load(Ordering::SeqCst)) };
+        unsafe {
+            sys::rd_kafka_destroy_flags(self.ptr(), self.destroy_flags.load(Ordering::SeqCst))
+        };
         util::discard_panic("client destruction");
     }
 }

@@ -32,7 +32,9 @@ use std::time::{Duration, Instant};
 use libc::c_int;
 use rdkafka_sys::bindings as sys;
 
-use crate::client::{common_builder_methods, yield_if_panicked, ClientContext, CommonCallbacks, NativeClient};
+use crate::client::{
+    common_builder_methods, yield_if_panicked, ClientContext, CommonCallbacks, NativeClient,
+};
 use crate::config::Config;
 use crate::consts;
 use crate::error::{ErrorCode, KafkaError, Result};
@@ -45,8 +47,15 @@ use crate::util::{self, cstr_lossy, cstring, Timeout};
 /// as a Rust enum, which a broker code it does not know would make undefined behaviour).
 mod ffi_int {
     use libc::{c_int, c_void};
-    use rdkafka_sys::bindings::{rd_kafka_conf_t, rd_kafka_queue_t, rd_kafka_t, rd_kafka_topic_partition_list_t};
-    pub(crate) type PartitionsCb = unsafe extern "C" fn(*mut rd_kafka_t, c_int, *mut rd_kafka_topic_partition_list_t, *mut c_void);
+    use rdkafka_sys::bindings::{
+        rd_kafka_conf_t, rd_kafka_queue_t, rd_kafka_t, rd_kafka_topic_partition_list_t,
+    };
+    pub(crate) type PartitionsCb = unsafe extern "C" fn(
+        *mut rd_kafka_t,
+        c_int,
+        *mut rd_kafka_topic_partition_list_t,
+        *mut c_void,
+    );
     extern "C" {
         #[link_name = "rd_kafka_conf_set_rebalance_cb"]
         pub(crate) fn set_rebalance_cb(conf: *mut rd_kafka_conf_t, cb: Option<PartitionsCb>);
@@ -88,18 +97,27 @@ impl Rebalance {
     /// Python: `on_assign=`. Each partition's `offset` shows where consumption will start: the
     /// group's committed offset (`Offset::At`), or `Offset::NoCommit(policy)` when the group has
     /// none and `auto.offset.reset` applies. Setting an offset here changes the start.
-    pub fn on_assign(mut self, f: impl FnMut(&Consumer, &mut [TopicPartition]) + Send + 'static) -> Self {
+    pub fn on_assign(
+        mut self,
+        f: impl FnMut(&Consumer, &mut [TopicPartition]) + Send + 'static,
+    ) -> Self {
         self.on_assign = Some(Box::new(f));
         self
     }
     /// Python: `on_revoke=`.
-    pub fn on_revoke(mut self, f: impl FnMut(&Consumer, &mut [TopicPartition]) + Send + 'static) -> Self {
+    pub fn on_revoke(
+        mut self,
+        f: impl FnMut(&Consumer, &mut [TopicPartition]) + Send + 'static,
+    ) -> Self {
         self.on_revoke = Some(Box::new(f));
         self
     }
     /// Python: `on_lost=`: partitions lost without a clean revoke (session timeout, fencing).
     /// Without it, `on_revoke` is called, as in Python.
-    pub fn on_lost(mut self, f: impl FnMut(&Consumer, &mut [TopicPartition]) + Send + 'static) -> Self {
+    pub fn on_lost(
+        mut self,
+        f: impl FnMut(&Consumer, &mut [TopicPartition]) + Send + 'static,
+    ) -> Self {
         self.on_lost = Some(Box::new(f));
         self
     }
@@ -148,7 +166,10 @@ impl ConsumerBuilder {
 
     /// Python: `'on_commit': fn(err, partitions)`: the result of every asynchronous and
     /// automatic commit, served by `poll`/`consume`/`close` on the calling thread.
-    pub fn on_commit(mut self, f: impl FnMut(Option<&KafkaError>, &[TopicPartition]) + Send + 'static) -> Self {
+    pub fn on_commit(
+        mut self,
+        f: impl FnMut(Option<&KafkaError>, &[TopicPartition]) + Send + 'static,
+    ) -> Self {
         self.on_commit = Some(Box::new(f));
         self
     }
@@ -186,23 +207,30 @@ impl ConsumerBuilder {
             in_rebalance: Cell::new(false),
             reset,
         });
-        let client = NativeClient::new(sys::rd_kafka_type_t::RD_KAFKA_CONSUMER, &self.config, ctx, &[], |conf| {
-            // SAFETY: conf is live and not yet handed over; the trampolines match the C callback
-            // signatures (error codes as int, asserted int-sized by wrapper.h).
-            unsafe {
-                ffi_int::set_rebalance_cb(conf.ptr(), Some(rebalance_trampoline));
-                if has_commit_cb {
-                    ffi_int::set_offset_commit_cb(conf.ptr(), Some(commit_trampoline));
+        let client = NativeClient::new(
+            sys::rd_kafka_type_t::RD_KAFKA_CONSUMER,
+            &self.config,
+            ctx,
+            &[],
+            |conf| {
+                // SAFETY: conf is live and not yet handed over; the trampolines match the C callback
+                // signatures (error codes as int, asserted int-sized by wrapper.h).
+                unsafe {
+                    ffi_int::set_rebalance_cb(conf.ptr(), Some(rebalance_trampoline));
+                    if has_commit_cb {
+                        ffi_int::set_offset_commit_cb(conf.ptr(), Some(commit_trampoline));
+                    }
                 }
-            }
-        })?;
+            },
+        )?;
         // SAFETY: the client is live. Forwarding the main queue makes poll/consume serve every
         // callback; the consumer queue handle is owned by the Consumer and destroyed first.
         let queue = unsafe {
             sys::rd_kafka_poll_set_consumer(client.ptr());
             sys::rd_kafka_queue_get_consumer(client.ptr())
         };
-        let queue = NonNull::new(queue).ok_or_else(|| KafkaError::new(ErrorCode::Fail, "no consumer queue"))?;
+        let queue = NonNull::new(queue)
+            .ok_or_else(|| KafkaError::new(ErrorCode::Fail, "no consumer queue"))?;
         Ok(Consumer {
             queue: Queue(queue),
             client: Arc::new(client),
@@ -215,7 +243,10 @@ impl ConsumerBuilder {
 
 impl std::fmt::Debug for ConsumerBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConsumerBuilder").field("config", &self.config).field("callbacks", &self.common).finish()
+        f.debug_struct("ConsumerBuilder")
+            .field("config", &self.config)
+            .field("callbacks", &self.common)
+            .finish()
     }
 }
 
@@ -271,7 +302,11 @@ impl Consumer {
     }
 
     fn state(&self) -> &ConsumerState {
-        self.client.context().consumer.as_ref().expect("consumer state")
+        self.client
+            .context()
+            .consumer
+            .as_ref()
+            .expect("consumer state")
     }
 
     fn enter(&self) -> Enter<'_> {
@@ -312,7 +347,10 @@ impl Consumer {
         let list = NativeList::from_topics(topics)?;
         // Replace the closures only when no rebalance callback is running them.
         *self.state().rebalance.try_borrow_mut().map_err(|_| {
-            KafkaError::new(ErrorCode::State, "subscribe cannot be called from inside a rebalance closure")
+            KafkaError::new(
+                ErrorCode::State,
+                "subscribe cannot be called from inside a rebalance closure",
+            )
         })? = callbacks;
         // SAFETY: rk and list are live; librdkafka copies the list.
         let code = unsafe { sys::rd_kafka_subscribe(self.rk(), list.ptr()) } as i32;
@@ -360,7 +398,8 @@ impl Consumer {
         let list = NativeList::from_partitions(partitions)?;
         self.mark_handled();
         // SAFETY: rk and list are live; the returned error (if any) is ours.
-        unsafe { KafkaError::from_native(sys::rd_kafka_incremental_assign(self.rk(), list.ptr())) }.map_or(Ok(()), Err)
+        unsafe { KafkaError::from_native(sys::rd_kafka_incremental_assign(self.rk(), list.ptr())) }
+            .map_or(Ok(()), Err)
     }
 
     /// Python: `incremental_unassign(partitions)`.
@@ -369,7 +408,10 @@ impl Consumer {
         let list = NativeList::from_partitions(partitions)?;
         self.mark_handled();
         // SAFETY: rk and list are live; the returned error (if any) is ours.
-        unsafe { KafkaError::from_native(sys::rd_kafka_incremental_unassign(self.rk(), list.ptr())) }.map_or(Ok(()), Err)
+        unsafe {
+            KafkaError::from_native(sys::rd_kafka_incremental_unassign(self.rk(), list.ptr()))
+        }
+        .map_or(Ok(()), Err)
     }
 
     /// Python: `assignment()`.
@@ -382,7 +424,9 @@ impl Consumer {
             return Err(e);
         }
         // SAFETY: list is owned by us now.
-        Ok(unsafe { NativeList::from_raw(list) }.map(|l| l.to_partitions()).unwrap_or_default())
+        Ok(unsafe { NativeList::from_raw(list) }
+            .map(|l| l.to_partitions())
+            .unwrap_or_default())
     }
 
     /// The rebalance protocol in use: `"EAGER"`, `"COOPERATIVE"` or `"NONE"`.
@@ -404,7 +448,10 @@ impl Consumer {
             unsafe { sys::rd_kafka_consumer_poll(self.rk(), timeout.into().as_millis_i32()) }
         };
         // Own the message before resuming a panic, so unwinding frees it.
-        let msg = NonNull::new(m).map(|p| BorrowedMessage { ptr: p, consumer: self });
+        let msg = NonNull::new(m).map(|p| BorrowedMessage {
+            ptr: p,
+            consumer: self,
+        });
         util::resume_panic();
         let msg = msg?;
         match message_error(msg.view()) {
@@ -415,10 +462,16 @@ impl Consumer {
 
     /// Python: `consume(num_messages=1, timeout=-1)`: up to `num_messages` messages in one call
     /// into librdkafka, owned by the returned batch (no copy; free of the consumer's lifetime).
-    pub fn consume(&self, num_messages: usize, timeout: impl Into<Timeout>) -> Result<MessageBatch> {
+    pub fn consume(
+        &self,
+        num_messages: usize,
+        timeout: impl Into<Timeout>,
+    ) -> Result<MessageBatch> {
         self.check_open()?;
         if num_messages == 0 || num_messages > 1_000_000 {
-            return Err(KafkaError::invalid_arg(format!("consume: num_messages must be 1..=1000000, got {num_messages}")));
+            return Err(KafkaError::invalid_arg(format!(
+                "consume: num_messages must be 1..=1000000, got {num_messages}"
+            )));
         }
         let mut ptrs: Vec<*mut sys::rd_kafka_message_t> = Vec::with_capacity(num_messages);
         let n = {
@@ -426,14 +479,22 @@ impl Consumer {
             // SAFETY: the queue is live; ptrs has room for num_messages pointers, of which
             // librdkafka fills the first n (each an owned message).
             unsafe {
-                let n = sys::rd_kafka_consume_batch_queue(self.queue.0.as_ptr(), timeout.into().as_millis_i32(), ptrs.as_mut_ptr(), num_messages);
+                let n = sys::rd_kafka_consume_batch_queue(
+                    self.queue.0.as_ptr(),
+                    timeout.into().as_millis_i32(),
+                    ptrs.as_mut_ptr(),
+                    num_messages,
+                );
                 if n > 0 {
                     ptrs.set_len(n as usize);
                 }
                 n
             }
         };
-        let batch = MessageBatch { msgs: ptrs, _client: self.client.clone() };
+        let batch = MessageBatch {
+            msgs: ptrs,
+            _client: self.client.clone(),
+        };
         util::resume_panic();
         if n < 0 {
             return Err(KafkaError::last_error());
@@ -446,7 +507,11 @@ impl Consumer {
         Iter { consumer: self }
     }
 
-    fn commit_list(&self, list: Option<&NativeList>, asynchronous: bool) -> Result<Option<Vec<TopicPartition>>> {
+    fn commit_list(
+        &self,
+        list: Option<&NativeList>,
+        asynchronous: bool,
+    ) -> Result<Option<Vec<TopicPartition>>> {
         self.check_open()?;
         let lp = list.map_or(ptr::null(), |l| l.ptr() as *const _);
         if asynchronous {
@@ -458,7 +523,15 @@ impl Consumer {
         let _g = self.enter();
         // SAFETY: rk is live; with a null queue librdkafka serves the result callback inside this
         // call, with `result` (alive across the call) as its opaque.
-        let code = unsafe { ffi_int::commit_queue(self.rk(), lp, ptr::null_mut(), Some(commit_result_cb), (&mut result as *mut CommitResult).cast()) };
+        let code = unsafe {
+            ffi_int::commit_queue(
+                self.rk(),
+                lp,
+                ptr::null_mut(),
+                Some(commit_result_cb),
+                (&mut result as *mut CommitResult).cast(),
+            )
+        };
         drop(_g);
         util::resume_panic();
         if let Some(e) = result.error.or_else(|| KafkaError::from_raw(code)) {
@@ -478,13 +551,21 @@ impl Consumer {
     }
 
     /// Python: `commit(message=msg, asynchronous=...)`: commits the message's offset + 1.
-    pub fn commit_message(&self, message: &impl MessagePosition, asynchronous: bool) -> Result<Option<Vec<TopicPartition>>> {
+    pub fn commit_message(
+        &self,
+        message: &impl MessagePosition,
+        asynchronous: bool,
+    ) -> Result<Option<Vec<TopicPartition>>> {
         let list = NativeList::from_partitions(&[message.next_position()])?;
         self.commit_list(Some(&list), asynchronous)
     }
 
     /// Python: `commit(offsets=[...], asynchronous=...)`.
-    pub fn commit_offsets(&self, offsets: &[TopicPartition], asynchronous: bool) -> Result<Option<Vec<TopicPartition>>> {
+    pub fn commit_offsets(
+        &self,
+        offsets: &[TopicPartition],
+        asynchronous: bool,
+    ) -> Result<Option<Vec<TopicPartition>>> {
         if offsets.is_empty() {
             return Err(KafkaError::invalid_arg("commit_offsets: no offsets given"));
         }
@@ -496,7 +577,10 @@ impl Consumer {
         self.check_open()?;
         // SAFETY: rk and list are live; librdkafka sets per-partition errors in the list.
         let code = unsafe { sys::rd_kafka_offsets_store(self.rk(), list.ptr()) } as i32;
-        if let Some(e) = list.to_partitions().into_iter().find_map(|p| p.error.map(|e| e.with_partition(p.topic.clone(), p.partition))) {
+        if let Some(e) = list.to_partitions().into_iter().find_map(|p| {
+            p.error
+                .map(|e| e.with_partition(p.topic.clone(), p.partition))
+        }) {
             return Err(e);
         }
         KafkaError::from_raw(code).map_or(Ok(()), Err)
@@ -515,11 +599,17 @@ impl Consumer {
 
     /// Python: `committed(partitions, timeout)`: the group's committed offsets
     /// (`Offset::Invalid` where none).
-    pub fn committed(&self, partitions: &[TopicPartition], timeout: impl Into<Timeout>) -> Result<Vec<TopicPartition>> {
+    pub fn committed(
+        &self,
+        partitions: &[TopicPartition],
+        timeout: impl Into<Timeout>,
+    ) -> Result<Vec<TopicPartition>> {
         self.check_open()?;
         let list = NativeList::from_partitions(partitions)?;
         // SAFETY: rk and list are live; librdkafka fills in the offsets.
-        let code = unsafe { sys::rd_kafka_committed(self.rk(), list.ptr(), timeout.into().as_millis_i32()) } as i32;
+        let code = unsafe {
+            sys::rd_kafka_committed(self.rk(), list.ptr(), timeout.into().as_millis_i32())
+        } as i32;
         KafkaError::from_raw(code).map_or(Ok(()), Err)?;
         Ok(list.to_partitions())
     }
@@ -540,11 +630,18 @@ impl Consumer {
         self.check_open()?;
         let list = NativeList::from_partitions(std::slice::from_ref(partition))?;
         // SAFETY: rk and list are live; the returned error (if any) is ours.
-        let err = unsafe { KafkaError::from_native(sys::rd_kafka_seek_partitions(self.rk(), list.ptr(), 10_000)) };
+        let err = unsafe {
+            KafkaError::from_native(sys::rd_kafka_seek_partitions(self.rk(), list.ptr(), 10_000))
+        };
         if let Some(e) = err {
             return Err(e);
         }
-        match list.to_partitions().into_iter().next().and_then(|p| p.error) {
+        match list
+            .to_partitions()
+            .into_iter()
+            .next()
+            .and_then(|p| p.error)
+        {
             Some(e) => Err(e.with_partition(partition.topic.clone(), partition.partition)),
             None => Ok(()),
         }
@@ -562,7 +659,11 @@ impl Consumer {
             }
         } as i32;
         KafkaError::from_raw(code).map_or(Ok(()), Err)?;
-        match list.to_partitions().into_iter().find_map(|p| p.error.map(|e| e.with_partition(p.topic, p.partition))) {
+        match list
+            .to_partitions()
+            .into_iter()
+            .find_map(|p| p.error.map(|e| e.with_partition(p.topic, p.partition)))
+        {
             Some(e) => Err(e),
             None => Ok(()),
         }
@@ -580,35 +681,65 @@ impl Consumer {
 
     /// Python: `get_watermark_offsets(partition, timeout=None, cached=False)` → `(low, high)`.
     /// With `cached`, answers from the last fetch (no request; `-1001` where unknown).
-    pub fn get_watermark_offsets(&self, partition: &TopicPartition, timeout: impl Into<Timeout>, cached: bool) -> Result<(i64, i64)> {
+    pub fn get_watermark_offsets(
+        &self,
+        partition: &TopicPartition,
+        timeout: impl Into<Timeout>,
+        cached: bool,
+    ) -> Result<(i64, i64)> {
         self.check_open()?;
         let t = cstring("topic name", &partition.topic)?;
         let (mut lo, mut hi) = (0i64, 0i64);
         // SAFETY: rk is live; t is NUL-terminated; lo/hi are valid out-pointers.
         let code = unsafe {
             if cached {
-                sys::rd_kafka_get_watermark_offsets(self.rk(), t.as_ptr(), partition.partition, &mut lo, &mut hi)
+                sys::rd_kafka_get_watermark_offsets(
+                    self.rk(),
+                    t.as_ptr(),
+                    partition.partition,
+                    &mut lo,
+                    &mut hi,
+                )
             } else {
-                sys::rd_kafka_query_watermark_offsets(self.rk(), t.as_ptr(), partition.partition, &mut lo, &mut hi, timeout.into().as_millis_i32())
+                sys::rd_kafka_query_watermark_offsets(
+                    self.rk(),
+                    t.as_ptr(),
+                    partition.partition,
+                    &mut lo,
+                    &mut hi,
+                    timeout.into().as_millis_i32(),
+                )
             }
         } as i32;
-        KafkaError::from_raw(code).map_or(Ok((lo, hi)), |e| Err(e.with_partition(partition.topic.clone(), partition.partition)))
+        KafkaError::from_raw(code).map_or(Ok((lo, hi)), |e| {
+            Err(e.with_partition(partition.topic.clone(), partition.partition))
+        })
     }
 
     /// Python: `offsets_for_times(partitions, timeout)`: each partition's `offset` holds a
     /// timestamp (ms, as `Offset::At(ts)`); the result holds the earliest offset whose timestamp
     /// is at or after it (`Offset::End` if none).
-    pub fn offsets_for_times(&self, partitions: &[TopicPartition], timeout: impl Into<Timeout>) -> Result<Vec<TopicPartition>> {
+    pub fn offsets_for_times(
+        &self,
+        partitions: &[TopicPartition],
+        timeout: impl Into<Timeout>,
+    ) -> Result<Vec<TopicPartition>> {
         self.check_open()?;
         let list = NativeList::from_partitions(partitions)?;
         // SAFETY: rk and list are live.
-        let code = unsafe { sys::rd_kafka_offsets_for_times(self.rk(), list.ptr(), timeout.into().as_millis_i32()) } as i32;
+        let code = unsafe {
+            sys::rd_kafka_offsets_for_times(self.rk(), list.ptr(), timeout.into().as_millis_i32())
+        } as i32;
         KafkaError::from_raw(code).map_or(Ok(()), Err)?;
         Ok(list.to_partitions())
     }
 
     /// Python: `list_topics(topic=None, timeout=-1)`.
-    pub fn list_topics(&self, topic: Option<&str>, timeout: impl Into<Timeout>) -> Result<ClusterMetadata> {
+    pub fn list_topics(
+        &self,
+        topic: Option<&str>,
+        timeout: impl Into<Timeout>,
+    ) -> Result<ClusterMetadata> {
         self.check_open()?;
         self.client.list_topics(topic, timeout.into())
     }
@@ -632,9 +763,9 @@ impl Consumer {
         self.check_open()?;
         // SAFETY: rk is live; the result is owned by the returned value.
         let p = unsafe { sys::rd_kafka_consumer_group_metadata(self.rk()) };
-        NonNull::new(p)
-            .map(ConsumerGroupMetadata)
-            .ok_or_else(|| KafkaError::invalid_arg("consumer_group_metadata needs a consumer with `group.id`"))
+        NonNull::new(p).map(ConsumerGroupMetadata).ok_or_else(|| {
+            KafkaError::invalid_arg("consumer_group_metadata needs a consumer with `group.id`")
+        })
     }
 
     /// Python: `set_sasl_credentials(username, password)`.
@@ -688,7 +819,10 @@ impl Consumer {
                 match err {
                     Some(e) => Err(e),
                     None if done => Ok(()),
-                    None => Err(KafkaError::new(ErrorCode::TimedOut, "consumer close did not complete within its bound")),
+                    None => Err(KafkaError::new(
+                        ErrorCode::TimedOut,
+                        "consumer close did not complete within its bound",
+                    )),
                 }
             }
         };
@@ -705,7 +839,9 @@ impl Consumer {
     /// # Safety
     /// `ev` must be a live event polled from this consumer's close queue.
     unsafe fn serve_close_event(&self, ev: *mut sys::rd_kafka_event_t) {
-        let opaque = (self.client.context() as *const ClientContext).cast_mut().cast::<c_void>();
+        let opaque = (self.client.context() as *const ClientContext)
+            .cast_mut()
+            .cast::<c_void>();
         // SAFETY: ev is live (caller contract); its list belongs to it; the trampolines get the
         // same arguments librdkafka would pass them, with the code read as an int.
         unsafe {
@@ -713,8 +849,12 @@ impl Consumer {
             let code = ffi_int::event_error(ev);
             let list = sys::rd_kafka_event_topic_partition_list(ev);
             match kind as u32 {
-                k if k == sys::RD_KAFKA_EVENT_REBALANCE as u32 => rebalance_trampoline(self.rk(), code, list, opaque),
-                k if k == sys::RD_KAFKA_EVENT_OFFSET_COMMIT as u32 => commit_trampoline(self.rk(), code, list, opaque),
+                k if k == sys::RD_KAFKA_EVENT_REBALANCE as u32 => {
+                    rebalance_trampoline(self.rk(), code, list, opaque)
+                }
+                k if k == sys::RD_KAFKA_EVENT_OFFSET_COMMIT as u32 => {
+                    commit_trampoline(self.rk(), code, list, opaque)
+                }
                 k if k == sys::RD_KAFKA_EVENT_ERROR as u32 => {
                     let reason = cstr_lossy(sys::rd_kafka_event_error_string(ev));
                     log::warn!(target: "rkafka", "{}: during close: {}", self.client.name(), self.client.context().scrub(&reason));
@@ -728,7 +868,9 @@ impl Consumer {
 impl Drop for Consumer {
     fn drop(&mut self) {
         if !self.closed.get() {
-            if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.close(self.close_timeout))) {
+            if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.close(self.close_timeout)
+            })) {
                 drop(e);
                 log::error!(target: "rkafka", "{}: a callback panicked while the consumer was closed on drop", self.client.name());
             }
@@ -739,7 +881,10 @@ impl Drop for Consumer {
 
 impl std::fmt::Debug for Consumer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Consumer").field("name", &self.client.name()).field("closed", &self.closed.get()).finish()
+        f.debug_struct("Consumer")
+            .field("name", &self.client.name())
+            .field("closed", &self.closed.get())
+            .finish()
     }
 }
 
@@ -750,7 +895,11 @@ pub trait MessagePosition {
 }
 
 fn next_of(v: MessageView<'_>) -> TopicPartition {
-    let mut tp = TopicPartition::with_offset(v.topic().into_owned(), v.partition(), Offset::At(v.offset() + 1));
+    let mut tp = TopicPartition::with_offset(
+        v.topic().into_owned(),
+        v.partition(),
+        Offset::At(v.offset() + 1),
+    );
     tp.leader_epoch = v.leader_epoch();
     tp
 }
@@ -763,14 +912,21 @@ impl MessagePosition for MessageView<'_> {
 
 impl MessagePosition for Message {
     fn next_position(&self) -> TopicPartition {
-        let mut tp = TopicPartition::with_offset(self.topic.clone(), self.partition, Offset::At(self.offset + 1));
+        let mut tp = TopicPartition::with_offset(
+            self.topic.clone(),
+            self.partition,
+            Offset::At(self.offset + 1),
+        );
         tp.leader_epoch = self.leader_epoch;
         tp
     }
 }
 
 fn message_error(v: MessageView<'_>) -> Option<KafkaError> {
-    v.error().map(|e| e.with_partition(v.topic().into_owned(), v.partition()).with_offset(v.offset()))
+    v.error().map(|e| {
+        e.with_partition(v.topic().into_owned(), v.partition())
+            .with_offset(v.offset())
+    })
 }
 
 macro_rules! message_accessors {
@@ -845,7 +1001,10 @@ impl BorrowedMessage<'_> {
     pub fn into_owned(self) -> OwnedMessage {
         let (ptr, client) = (self.ptr, self.consumer.client.clone());
         std::mem::forget(self);
-        OwnedMessage { ptr, _client: client }
+        OwnedMessage {
+            ptr,
+            _client: client,
+        }
     }
 }
 
@@ -951,7 +1110,9 @@ impl Drop for MessageBatch {
 
 impl std::fmt::Debug for MessageBatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MessageBatch").field("len", &self.msgs.len()).finish()
+        f.debug_struct("MessageBatch")
+            .field("len", &self.msgs.len())
+            .finish()
     }
 }
 
@@ -1008,7 +1169,12 @@ struct CommitResult {
 }
 
 /// Result callback of a synchronous commit, served inside `rd_kafka_commit_queue`.
-unsafe extern "C" fn commit_result_cb(_rk: *mut sys::rd_kafka_t, err: c_int, offsets: *mut sys::rd_kafka_topic_partition_list_t, opaque: *mut c_void) {
+unsafe extern "C" fn commit_result_cb(
+    _rk: *mut sys::rd_kafka_t,
+    err: c_int,
+    offsets: *mut sys::rd_kafka_topic_partition_list_t,
+    opaque: *mut c_void,
+) {
     // SAFETY: opaque is the CommitResult on the stack of `commit_list`, alive during the call;
     // offsets is valid for this callback. No user code runs here.
     unsafe {
@@ -1019,7 +1185,12 @@ unsafe extern "C" fn commit_result_cb(_rk: *mut sys::rd_kafka_t, err: c_int, off
 }
 
 /// offset_commit_cb: served by poll/consume/close on the caller's thread.
-unsafe extern "C" fn commit_trampoline(rk: *mut sys::rd_kafka_t, err: c_int, offsets: *mut sys::rd_kafka_topic_partition_list_t, opaque: *mut c_void) {
+unsafe extern "C" fn commit_trampoline(
+    rk: *mut sys::rd_kafka_t,
+    err: c_int,
+    offsets: *mut sys::rd_kafka_topic_partition_list_t,
+    opaque: *mut c_void,
+) {
     // SAFETY: opaque is our ClientContext; consumer state exists for consumers.
     let ctx = unsafe { &*opaque.cast::<ClientContext>() };
     let Some(st) = &ctx.consumer else { return };
@@ -1027,7 +1198,9 @@ unsafe extern "C" fn commit_trampoline(rk: *mut sys::rd_kafka_t, err: c_int, off
     let parts = unsafe { list_to_partitions(offsets) };
     let error = KafkaError::from_raw(err);
     // Take the closure out while it runs, so a re-entrant call cannot alias it.
-    let Some(mut f) = st.on_commit.borrow_mut().take() else { return };
+    let Some(mut f) = st.on_commit.borrow_mut().take() else {
+        return;
+    };
     util::catch(|| f(error.as_ref(), &parts));
     st.on_commit.borrow_mut().get_or_insert(f);
     // SAFETY: rk is the live instance serving this callback.
@@ -1037,7 +1210,12 @@ unsafe extern "C" fn commit_trampoline(rk: *mut sys::rd_kafka_t, err: c_int, off
 /// rebalance_cb: served by poll/consume/close on the caller's thread. Calls the user's closure
 /// (with committed offsets filled in for on_assign), then assigns/unassigns as Python does when
 /// the closure did not.
-unsafe extern "C" fn rebalance_trampoline(rk: *mut sys::rd_kafka_t, err: c_int, list: *mut sys::rd_kafka_topic_partition_list_t, opaque: *mut c_void) {
+unsafe extern "C" fn rebalance_trampoline(
+    rk: *mut sys::rd_kafka_t,
+    err: c_int,
+    list: *mut sys::rd_kafka_topic_partition_list_t,
+    opaque: *mut c_void,
+) {
     // SAFETY: opaque is our ClientContext.
     let ctx = unsafe { &*opaque.cast::<ClientContext>() };
     let Some(st) = &ctx.consumer else { return };
@@ -1107,10 +1285,22 @@ unsafe extern "C" fn rebalance_trampoline(rk: *mut sys::rd_kafka_t, err: c_int, 
                 // SAFETY: rk and l are live; returned errors are ours.
                 unsafe {
                     match (assign, cooperative) {
-                        (true, true) => KafkaError::from_native(sys::rd_kafka_incremental_assign(rk, l.ptr())).map_or(Ok(()), Err),
-                        (true, false) => KafkaError::from_raw(sys::rd_kafka_assign(rk, l.ptr()) as i32).map_or(Ok(()), Err),
-                        (false, true) => KafkaError::from_native(sys::rd_kafka_incremental_unassign(rk, l.ptr())).map_or(Ok(()), Err),
-                        (false, false) => KafkaError::from_raw(sys::rd_kafka_assign(rk, ptr::null()) as i32).map_or(Ok(()), Err),
+                        (true, true) => {
+                            KafkaError::from_native(sys::rd_kafka_incremental_assign(rk, l.ptr()))
+                                .map_or(Ok(()), Err)
+                        }
+                        (true, false) => {
+                            KafkaError::from_raw(sys::rd_kafka_assign(rk, l.ptr()) as i32)
+                                .map_or(Ok(()), Err)
+                        }
+                        (false, true) => {
+                            KafkaError::from_native(sys::rd_kafka_incremental_unassign(rk, l.ptr()))
+                                .map_or(Ok(()), Err)
+                        }
+                        (false, false) => {
+                            KafkaError::from_raw(sys::rd_kafka_assign(rk, ptr::null()) as i32)
+                                .map_or(Ok(()), Err)
+                        }
                     }
                 }
             });

@@ -59,8 +59,8 @@ pub use rdkafka_sys as sys;
 pub use client::{LogRecord, ThrottleEvent};
 pub use config::Config;
 pub use consumer::{
-    BorrowedMessage, Consumer, ConsumerBuilder, ConsumerGroupMetadata, Iter, MessageBatch, MessagePosition, OwnedMessage,
-    Rebalance, RebalanceFn,
+    BorrowedMessage, Consumer, ConsumerBuilder, ConsumerGroupMetadata, Iter, MessageBatch,
+    MessagePosition, OwnedMessage, Rebalance, RebalanceFn,
 };
 pub use error::{ConfigIssue, ErrorCode, KafkaError, Result};
 pub use message::{Headers, Message, MessageView, OwnedHeaders, Timestamp};

@@ -64,7 +64,9 @@ impl Offset {
             x if x == consts::RD_KAFKA_OFFSET_BEGINNING => Offset::Beginning,
             x if x == consts::RD_KAFKA_OFFSET_END => Offset::End,
             x if x == consts::RD_KAFKA_OFFSET_STORED => Offset::Stored,
-            x if x <= consts::RD_KAFKA_OFFSET_TAIL_BASE => Offset::Tail(consts::RD_KAFKA_OFFSET_TAIL_BASE - x),
+            x if x <= consts::RD_KAFKA_OFFSET_TAIL_BASE => {
+                Offset::Tail(consts::RD_KAFKA_OFFSET_TAIL_BASE - x)
+            }
             _ => Offset::Invalid,
         }
     }
@@ -109,12 +111,26 @@ pub struct TopicPartition {
 impl TopicPartition {
     /// Python: `TopicPartition(topic, partition)`; offset `OFFSET_INVALID`.
     pub fn new(topic: impl Into<String>, partition: i32) -> TopicPartition {
-        TopicPartition { topic: topic.into(), partition, offset: Offset::Invalid, metadata: None, leader_epoch: None, error: None }
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+            offset: Offset::Invalid,
+            metadata: None,
+            leader_epoch: None,
+            error: None,
+        }
     }
 
     /// Python: `TopicPartition(topic, partition, offset)`.
-    pub fn with_offset(topic: impl Into<String>, partition: i32, offset: impl Into<Offset>) -> TopicPartition {
-        TopicPartition { offset: offset.into(), ..TopicPartition::new(topic, partition) }
+    pub fn with_offset(
+        topic: impl Into<String>,
+        partition: i32,
+        offset: impl Into<Offset>,
+    ) -> TopicPartition {
+        TopicPartition {
+            offset: offset.into(),
+            ..TopicPartition::new(topic, partition)
+        }
     }
 
     /// Builder: sets the commit metadata.
@@ -163,7 +179,9 @@ impl NativeList {
         let list = NativeList(NonNull::new(list).expect("rd_kafka_topic_partition_list_new"));
         for p in parts {
             if p.topic.is_empty() {
-                return Err(KafkaError::invalid_arg("topic partition with an empty topic name"));
+                return Err(KafkaError::invalid_arg(
+                    "topic partition with an empty topic name",
+                ));
             }
             let t = cstring("topic name", &p.topic)?;
             // SAFETY: list is ours; t is NUL-terminated and copied; the returned element is
@@ -189,13 +207,18 @@ impl NativeList {
 
     /// Topics only (partition -1), for `subscribe`.
     pub(crate) fn from_topics(topics: &[&str]) -> Result<NativeList> {
-        let parts: Vec<TopicPartition> = topics.iter().map(|t| TopicPartition::new(*t, consts::RD_KAFKA_PARTITION_UA as i32)).collect();
+        let parts: Vec<TopicPartition> = topics
+            .iter()
+            .map(|t| TopicPartition::new(*t, consts::RD_KAFKA_PARTITION_UA as i32))
+            .collect();
         NativeList::from_partitions(&parts)
     }
 
     /// # Safety
     /// `p` must be an owned, valid list (ownership moves to the returned value).
-    pub(crate) unsafe fn from_raw(p: *mut sys::rd_kafka_topic_partition_list_t) -> Option<NativeList> {
+    pub(crate) unsafe fn from_raw(
+        p: *mut sys::rd_kafka_topic_partition_list_t,
+    ) -> Option<NativeList> {
         NonNull::new(p).map(NativeList)
     }
 
@@ -220,7 +243,9 @@ impl Drop for NativeList {
 ///
 /// # Safety
 /// `list` must be null or a valid list for the duration of the call.
-pub(crate) unsafe fn list_to_partitions(list: *const sys::rd_kafka_topic_partition_list_t) -> Vec<TopicPartition> {
+pub(crate) unsafe fn list_to_partitions(
+    list: *const sys::rd_kafka_topic_partition_list_t,
+) -> Vec<TopicPartition> {
     if list.is_null() {
         return Vec::new();
     }
@@ -259,7 +284,15 @@ mod tests {
 
     #[test]
     fn offsets_round_trip() {
-        for o in [Offset::Beginning, Offset::End, Offset::Stored, Offset::Invalid, Offset::At(0), Offset::At(42), Offset::Tail(5)] {
+        for o in [
+            Offset::Beginning,
+            Offset::End,
+            Offset::Stored,
+            Offset::Invalid,
+            Offset::At(0),
+            Offset::At(42),
+            Offset::Tail(5),
+        ] {
             assert_eq!(Offset::from_raw(o.raw()), o);
         }
         assert_eq!(Offset::NoCommit(OffsetReset::Earliest).raw(), -1001);
@@ -269,7 +302,9 @@ mod tests {
     #[test]
     fn list_round_trip_and_python_equality() {
         let parts = vec![
-            TopicPartition::with_offset("a", 0, 5).metadata("meta").leader_epoch(3),
+            TopicPartition::with_offset("a", 0, 5)
+                .metadata("meta")
+                .leader_epoch(3),
             TopicPartition::with_offset("b", 2, Offset::Beginning),
         ];
         let list = NativeList::from_partitions(&parts).unwrap();
@@ -279,7 +314,10 @@ mod tests {
         assert_eq!(back[0].metadata.as_deref(), Some("meta"));
         assert_eq!(back[0].leader_epoch, Some(3));
         assert_eq!(back[1].offset, Offset::Beginning);
-        assert_eq!(TopicPartition::with_offset("a", 0, 1), TopicPartition::with_offset("a", 0, 2));
+        assert_eq!(
+            TopicPartition::with_offset("a", 0, 1),
+            TopicPartition::with_offset("a", 0, 2)
+        );
         assert!(TopicPartition::new("a", 1) < TopicPartition::new("b", 0));
         assert!(NativeList::from_partitions(&[TopicPartition::new("", 0)]).is_err());
     }

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{create_topic_py, run_python_file, unique, Tansu};
-use rkafka::{Config, Consumer, ErrorCode, Offset, OffsetReset, Producer, Rebalance, Record, TopicPartition};
+use rkafka::{
+    Config, Consumer, ErrorCode, Offset, OffsetReset, Producer, Rebalance, Record, TopicPartition,
+};
 
 fn group_config(broker: &Tansu, group: &str) -> Config {
     broker
@@ -20,7 +22,17 @@ fn group_config(broker: &Tansu, group: &str) -> Config {
 }
 
 /// Polls until `n` messages arrived (bounded), returning (partition, offset, key, value) in order.
-fn consume_n(c: &Consumer, n: usize, within: Duration) -> Vec<(i32, i64, Vec<u8>, Vec<u8>, Vec<(String, Option<Vec<u8>>)>, Option<i64>)> {
+/// (partition, offset, key, value, headers, timestamp) of one consumed message.
+type Got = (
+    i32,
+    i64,
+    Vec<u8>,
+    Vec<u8>,
+    Vec<(String, Option<Vec<u8>>)>,
+    Option<i64>,
+);
+
+fn consume_n(c: &Consumer, n: usize, within: Duration) -> Vec<Got> {
     let deadline = Instant::now() + within;
     let mut out = Vec::new();
     while out.len() < n && Instant::now() < deadline {
@@ -50,7 +62,12 @@ fn rust_to_rust_exactly_once_in_order_per_partition() {
     let keys: Vec<String> = (0..10_000).map(|i| format!("key-{}", i % 97)).collect();
     let values: Vec<String> = (0..10_000).map(|i| format!("{i}")).collect();
     for i in 0..10_000 {
-        producer.produce_wait(Record::new(&topic).key(&keys[i]).value(&values[i]), Duration::from_secs(30)).unwrap();
+        producer
+            .produce_wait(
+                Record::new(&topic).key(&keys[i]).value(&values[i]),
+                Duration::from_secs(30),
+            )
+            .unwrap();
     }
     assert_eq!(producer.flush(Duration::from_secs(60)), 0);
 
@@ -89,7 +106,10 @@ fn python_to_rust_with_headers_and_timestamps() {
     let topic = unique("py2r");
     create_topic_py(&broker.bootstrap(), &topic, 3, &[]);
     const TS: i64 = 1_650_000_000_000;
-    run_python_file("produce_all.py", &[&broker.bootstrap(), &topic, "10000", &TS.to_string()]);
+    run_python_file(
+        "produce_all.py",
+        &[&broker.bootstrap(), &topic, "10000", &TS.to_string()],
+    );
     let consumer = Consumer::new(group_config(&broker, &unique("g"))).unwrap();
     consumer.subscribe(&[&topic], Rebalance::new()).unwrap();
     let got = consume_n(&consumer, 10_000, Duration::from_secs(120));
@@ -97,14 +117,23 @@ fn python_to_rust_with_headers_and_timestamps() {
     let mut seen = vec![false; 10_000];
     let mut last: HashMap<i32, i64> = HashMap::new();
     for (p, o, k, v, h, ts) in &got {
-        let i: usize = std::str::from_utf8(&h[0].1.clone().unwrap()).unwrap().parse().unwrap();
+        let i: usize = std::str::from_utf8(&h[0].1.clone().unwrap())
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(!seen[i]);
         seen[i] = true;
         assert_eq!(k, format!("pykey-{i}").as_bytes());
         let mut want = format!("pyvalue-{i}-").into_bytes();
         want.extend_from_slice(&[0, 0xff]);
         assert_eq!(v, &want);
-        assert_eq!(h, &vec![("idx".into(), Some(i.to_string().into_bytes())), ("py".into(), Some(vec![1, 2]))]);
+        assert_eq!(
+            h,
+            &vec![
+                ("idx".into(), Some(i.to_string().into_bytes())),
+                ("py".into(), Some(vec![1, 2]))
+            ]
+        );
         assert_eq!(*ts, Some(TS + i as i64));
         if let Some(prev) = last.insert(*p, *o) {
             assert!(*o > prev);
@@ -122,14 +151,30 @@ enum Ev {
 fn recorder(events: &Arc<Mutex<Vec<Ev>>>) -> Rebalance {
     let (a, r) = (events.clone(), events.clone());
     Rebalance::new()
-        .on_assign(move |_, parts| a.lock().unwrap().push(Ev::Assign(parts.iter().map(|p| p.partition).collect())))
-        .on_revoke(move |_, parts| r.lock().unwrap().push(Ev::Revoke(parts.iter().map(|p| p.partition).collect())))
+        .on_assign(move |_, parts| {
+            a.lock()
+                .unwrap()
+                .push(Ev::Assign(parts.iter().map(|p| p.partition).collect()))
+        })
+        .on_revoke(move |_, parts| {
+            r.lock()
+                .unwrap()
+                .push(Ev::Revoke(parts.iter().map(|p| p.partition).collect()))
+        })
 }
 
-fn poll_both_until(a: &Consumer, b: Option<&Consumer>, within: Duration, mut done: impl FnMut() -> bool) {
+fn poll_both_until(
+    a: &Consumer,
+    b: Option<&Consumer>,
+    within: Duration,
+    mut done: impl FnMut() -> bool,
+) {
     let deadline = Instant::now() + within;
     while !done() {
-        assert!(Instant::now() < deadline, "rebalance did not settle within {within:?}");
+        assert!(
+            Instant::now() < deadline,
+            "rebalance did not settle within {within:?}"
+        );
         let _ = a.poll(Duration::from_millis(50));
         if let Some(b) = b {
             let _ = b.poll(Duration::from_millis(50));
@@ -138,7 +183,12 @@ fn poll_both_until(a: &Consumer, b: Option<&Consumer>, within: Duration, mut don
 }
 
 fn assigned(c: &Consumer) -> Vec<i32> {
-    let mut v: Vec<i32> = c.assignment().unwrap().iter().map(|p| p.partition).collect();
+    let mut v: Vec<i32> = c
+        .assignment()
+        .unwrap()
+        .iter()
+        .map(|p| p.partition)
+        .collect();
     v.sort();
     v
 }
@@ -149,16 +199,24 @@ fn two_consumers_split_and_rebalance(strategy: &str) {
     create_topic_py(&broker.bootstrap(), &topic, 4, &[]);
     let group = unique("g");
     let cfg = group_config(&broker, &group).with("partition.assignment.strategy", strategy);
-    let (ea, eb): (Arc<Mutex<Vec<Ev>>>, Arc<Mutex<Vec<Ev>>>) = Default::default();
+    type Events = Arc<Mutex<Vec<Ev>>>;
+    let (ea, eb): (Events, Events) = Default::default();
     let a = Consumer::new(cfg.clone()).unwrap();
     a.subscribe(&[&topic], recorder(&ea)).unwrap();
-    poll_both_until(&a, None, Duration::from_secs(60), || assigned(&a).len() == 4);
+    poll_both_until(&a, None, Duration::from_secs(60), || {
+        assigned(&a).len() == 4
+    });
     let cooperative = strategy == "cooperative-sticky";
-    assert_eq!(a.rebalance_protocol(), if cooperative { "COOPERATIVE" } else { "EAGER" });
+    assert_eq!(
+        a.rebalance_protocol(),
+        if cooperative { "COOPERATIVE" } else { "EAGER" }
+    );
 
     let b = Consumer::new(cfg).unwrap();
     b.subscribe(&[&topic], recorder(&eb)).unwrap();
-    poll_both_until(&a, Some(&b), Duration::from_secs(90), || assigned(&a).len() == 2 && assigned(&b).len() == 2);
+    poll_both_until(&a, Some(&b), Duration::from_secs(90), || {
+        assigned(&a).len() == 2 && assigned(&b).len() == 2
+    });
     let mut all = assigned(&a);
     all.extend(assigned(&b));
     all.sort();
@@ -166,19 +224,44 @@ fn two_consumers_split_and_rebalance(strategy: &str) {
 
     // B leaves: its revoke closure runs during close, and A gets everything back.
     b.close(Duration::from_secs(20)).unwrap();
-    assert!(eb.lock().unwrap().iter().any(|e| matches!(e, Ev::Revoke(p) if p.len() == 2)), "{:?}", eb.lock().unwrap());
-    poll_both_until(&a, None, Duration::from_secs(90), || assigned(&a).len() == 4);
+    assert!(
+        eb.lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, Ev::Revoke(p) if p.len() == 2)),
+        "{:?}",
+        eb.lock().unwrap()
+    );
+    poll_both_until(&a, None, Duration::from_secs(90), || {
+        assigned(&a).len() == 4
+    });
 
     let ea = ea.lock().unwrap().clone();
     assert_eq!(ea[0], Ev::Assign(vec![0, 1, 2, 3]));
     if cooperative {
         // Incremental: A only ever gives up the 2 partitions B takes, and gets them back.
-        assert!(ea.iter().any(|e| matches!(e, Ev::Revoke(p) if p.len() == 2)), "{ea:?}");
-        assert!(!ea.iter().any(|e| matches!(e, Ev::Revoke(p) if p.len() == 4)), "{ea:?}");
+        assert!(
+            ea.iter()
+                .any(|e| matches!(e, Ev::Revoke(p) if p.len() == 2)),
+            "{ea:?}"
+        );
+        assert!(
+            !ea.iter()
+                .any(|e| matches!(e, Ev::Revoke(p) if p.len() == 4)),
+            "{ea:?}"
+        );
     } else {
         // Eager: everything revoked, then 2 assigned, then (after B left) revoked and all 4.
-        assert!(ea.iter().any(|e| matches!(e, Ev::Revoke(p) if p.len() == 4)), "{ea:?}");
-        assert!(ea.iter().any(|e| matches!(e, Ev::Assign(p) if p.len() == 2)), "{ea:?}");
+        assert!(
+            ea.iter()
+                .any(|e| matches!(e, Ev::Revoke(p) if p.len() == 4)),
+            "{ea:?}"
+        );
+        assert!(
+            ea.iter()
+                .any(|e| matches!(e, Ev::Assign(p) if p.len() == 2)),
+            "{ea:?}"
+        );
     }
     assert!(matches!(ea.last(), Some(Ev::Assign(_))));
     a.close(Duration::from_secs(20)).unwrap();
@@ -202,24 +285,34 @@ fn on_assign_shows_committed_offsets_and_can_set_the_start() {
     let producer = Producer::new(broker.config()).unwrap();
     let values: Vec<String> = (0..40).map(|i| format!("v{i}")).collect();
     for (i, v) in values.iter().enumerate() {
-        producer.produce(Record::new(&topic).value(v).partition((i % 2) as i32)).unwrap();
+        producer
+            .produce(Record::new(&topic).value(v).partition((i % 2) as i32))
+            .unwrap();
     }
     assert_eq!(producer.flush(Duration::from_secs(30)), 0);
     let group = unique("g");
     // A first member commits offset 7 on partition 0 only.
     {
-        let c = Consumer::new(group_config(&broker, &group).with("enable.auto.commit", "false")).unwrap();
-        c.commit_offsets(&[TopicPartition::with_offset(&topic, 0, 7).metadata("checkpoint")], false).unwrap();
+        let c = Consumer::new(group_config(&broker, &group).with("enable.auto.commit", "false"))
+            .unwrap();
+        c.commit_offsets(
+            &[TopicPartition::with_offset(&topic, 0, 7).metadata("checkpoint")],
+            false,
+        )
+        .unwrap();
         c.close(Duration::from_secs(10)).unwrap();
     }
-    let seen: Arc<Mutex<BTreeMap<i32, (Offset, Option<String>)>>> = Arc::default();
+    type Seen = Arc<Mutex<BTreeMap<i32, (Offset, Option<String>)>>>;
+    let seen: Seen = Arc::default();
     let s = seen.clone();
     let c = Consumer::new(group_config(&broker, &group)).unwrap();
     c.subscribe(
         &[&topic],
         Rebalance::new().on_assign(move |_c, parts| {
             for p in parts.iter_mut() {
-                s.lock().unwrap().insert(p.partition, (p.offset, p.metadata.clone()));
+                s.lock()
+                    .unwrap()
+                    .insert(p.partition, (p.offset, p.metadata.clone()));
                 // Like the seed's my_on_assign: start partition 1 at offset 15.
                 if p.partition == 1 {
                     p.offset = Offset::At(15);
@@ -261,7 +354,10 @@ fn close_is_bounded_when_the_broker_is_killed() {
     let t = Instant::now();
     let r = c.close(Duration::from_secs(3));
     let took = t.elapsed();
-    assert!(took < Duration::from_secs(5), "close took {took:?} (bound 3 s): {r:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "close took {took:?} (bound 3 s): {r:?}"
+    );
     // Operations after close are refused clearly; closing twice is a no-op.
     assert_eq!(c.assignment().unwrap_err().code(), ErrorCode::State);
     assert!(matches!(c.poll(Duration::ZERO), Some(Err(e)) if e.code() == ErrorCode::State));
@@ -278,5 +374,9 @@ fn close_is_bounded_when_the_broker_is_killed() {
     broker2.kill();
     let t = Instant::now();
     drop(c2);
-    assert!(t.elapsed() < Duration::from_secs(4), "drop took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "drop took {:?}",
+        t.elapsed()
+    );
 }

@@ -11,19 +11,39 @@ use common::{create_topic_py, unique, Tansu};
 fn example(name: &str) -> PathBuf {
     // target/<profile>/deps/<this test> -> target/<profile>/examples/<name>
     let exe = std::env::current_exe().unwrap();
-    let p = exe.parent().unwrap().parent().unwrap().join("examples").join(name);
-    assert!(p.exists(), "example binary {} not built (run via `cargo test`)", p.display());
+    let p = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        p.exists(),
+        "example binary {} not built (run via `cargo test`)",
+        p.display()
+    );
     p
 }
 
 #[test]
 fn quickstart_runs_on_the_embedded_mock_cluster() {
-    let out = Command::new(example("quickstart")).env_remove("KAFKA_BOOTSTRAP_SERVERS").output().unwrap();
+    let out = Command::new(example("quickstart"))
+        .env_remove("KAFKA_BOOTSTRAP_SERVERS")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("librdkafka 2.12.1"), "{stdout}");
-    assert!(lines[1].starts_with("builtin.features: ") && lines[1].contains("sasl_scram"), "{stdout}");
+    assert!(
+        lines[1].starts_with("builtin.features: ") && lines[1].contains("sasl_scram"),
+        "{stdout}"
+    );
     assert!(stdout.contains("embedded mock cluster"));
     assert!(stdout.contains("10000 delivered, 0 failed"), "{stdout}");
     assert!(stdout.contains("consumed 10000 messages back"), "{stdout}");
@@ -55,13 +75,29 @@ fn producer_then_consumer_examples_against_tansu() {
 
     let props = common::TempDir::new("props");
     let file = props.0.join("c.properties");
-    std::fs::write(&file, "# consumer settings\nsession.timeout.ms = 6000\nenable.partition.eof: false\n").unwrap();
+    std::fs::write(
+        &file,
+        "# consumer settings\nsession.timeout.ms = 6000\nenable.partition.eof: false\n",
+    )
+    .unwrap();
     let out = Command::new(example("consumer"))
-        .args([&broker.bootstrap(), &unique("exg"), &topic, "--max-messages", "25", "-F", file.to_str().unwrap()])
+        .args([
+            &broker.bootstrap(),
+            &unique("exg"),
+            &topic,
+            "--max-messages",
+            "25",
+            "-F",
+            file.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 25, "{stdout}");
     for (i, l) in lines.iter().enumerate() {
