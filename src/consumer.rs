@@ -1143,7 +1143,6 @@ unsafe impl Send for ConsumerGroupMetadata {}
 unsafe impl Sync for ConsumerGroupMetadata {}
 
 impl ConsumerGroupMetadata {
-    #[allow(dead_code)]
     pub(crate) fn ptr(&self) -> *mut sys::rd_kafka_consumer_group_metadata_t {
         self.0.as_ptr()
     }

@@ -117,3 +117,83 @@ fn producer_then_consumer_examples_against_tansu() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 failed"));
 }
+
+#[test]
+fn eos_transactions_turns_n_inputs_into_n_committed_outputs() {
+    use rkafka::{Consumer, Offset, Producer, Rebalance, Record, TopicPartition};
+    use std::time::{Duration, Instant};
+    let broker = Tansu::plain();
+    let (input, output, group) = (unique("eos-in"), unique("eos-out"), unique("eos-g"));
+    create_topic_py(&broker.bootstrap(), &input, 2, &[]);
+    create_topic_py(&broker.bootstrap(), &output, 2, &[]);
+    let p = Producer::new(broker.config()).unwrap();
+    let values: Vec<String> = (0..250).map(|i| format!("word-{i}")).collect();
+    for (i, v) in values.iter().enumerate() {
+        p.produce(
+            Record::new(&input)
+                .partition((i % 2) as i32)
+                .key(v)
+                .value(v),
+        )
+        .unwrap();
+    }
+    assert_eq!(p.flush(Duration::from_secs(10)), 0);
+    let out = Command::new(example("eos_transactions"))
+        .args([
+            &broker.bootstrap(),
+            &input,
+            &output,
+            &group,
+            "--max-messages",
+            "250",
+            "-X",
+            "session.timeout.ms=6000",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("250 message(s) processed exactly once"),
+        "{err}"
+    );
+    assert!(err.matches("committed a transaction").count() >= 3, "{err}");
+
+    // N committed outputs, transformed...
+    let c = Consumer::new(
+        broker
+            .config()
+            .with("group.id", unique("reader"))
+            .with("auto.offset.reset", "earliest")
+            .with("isolation.level", "read_committed")
+            .with("session.timeout.ms", "6000"),
+    )
+    .unwrap();
+    c.subscribe(&[&output], Rebalance::new()).unwrap();
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got.len() < 250 && Instant::now() < deadline {
+        if let Some(Ok(m)) = c.poll(Duration::from_millis(200)) {
+            got.push(String::from_utf8(m.value().unwrap().to_vec()).unwrap());
+        }
+    }
+    got.sort();
+    let mut want: Vec<String> = values.iter().map(|v| v.to_uppercase()).collect();
+    want.sort();
+    assert_eq!(got, want);
+    // ...and the input offsets committed in the same transactions.
+    let g = Consumer::new(broker.config().with("group.id", &group)).unwrap();
+    let committed = g
+        .committed(
+            &[
+                TopicPartition::new(&input, 0),
+                TopicPartition::new(&input, 1),
+            ],
+            Duration::from_secs(10),
+        )
+        .unwrap();
+    assert_eq!(
+        committed.iter().map(|t| t.offset).collect::<Vec<_>>(),
+        vec![Offset::At(125), Offset::At(125)]
+    );
+}
