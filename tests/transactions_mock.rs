@@ -109,7 +109,7 @@ fn produce_through_faults(idempotence: bool) -> BTreeMap<i32, Vec<String>> {
     .build()
     .unwrap();
     let values: Vec<String> = (0..PER_PARTITION).map(|i| i.to_string()).collect();
-    for i in 0..PER_PARTITION {
+    for (i, value) in values.iter().enumerate() {
         match i {
             // Retriable errors on Produce requests: the batch is rejected and retried.
             300 => cluster.push_request_errors(
