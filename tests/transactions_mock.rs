@@ -143,7 +143,7 @@ fn produce_through_faults(idempotence: bool) -> BTreeMap<i32, Vec<String>> {
         for p in 0..3 {
             producer
                 .produce_wait(
-                    Record::new("idem").partition(p).value(&values[i]),
+                    Record::new("idem").partition(p).value(value),
                     Duration::from_secs(30),
                 )
                 .unwrap();
