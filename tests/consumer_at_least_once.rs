@@ -1,0 +1,516 @@
+//! At-least-once delivery: a consumer that commits only after processing (either a synchronous
+//! commit of each message with `enable.auto.commit=false`, or `store_offsets` of each message
+//! with `enable.auto.offset.store=false` and auto commit on) is killed with SIGKILL mid-stream,
+//! without closing; a second consumer in the same group then finishes the topic. Every produced
+//! message is processed at least once, and the only messages processed twice are ones the killed
+//! consumer processed after its last commit.
+//!
+//! The consumers are child PROCESSES: this test binary re-run with `--exact child_consumer`, the
+//! child test doing nothing unless `RKAFKA_CHILD_MODE` is set. A child prints
+//! `PROCESSED <partition> <offset>` (flushed) for each message BEFORE committing or storing it,
+//! so whatever the parent reads is exactly what was processed.
+//!
+//! Broker: tansu 0.6.0 on sqlite (its high watermark, hence `_PARTITION_EOF`, is exact).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{create_topic_py, unique, Tansu};
+use rkafka::{Consumer, ErrorCode, Offset, Producer, Rebalance, Record, TopicPartition};
+
+const PARTITIONS: i32 = 3;
+const MESSAGES: usize = 2_000;
+/// The first consumer is killed after this many processed messages (~40 %).
+const KILL_AFTER: usize = 800;
+const CHILD_TEST: &str = "child_consumer";
+
+// ---------------------------------------------------------------------------------------------
+// The child: a consumer process.
+
+/// Runs only as a child process (`RKAFKA_CHILD_MODE=commit|store`); a no-op in a normal run.
+#[test]
+fn child_consumer() {
+    let Ok(mode) = std::env::var("RKAFKA_CHILD_MODE") else {
+        return;
+    };
+    let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("child needs {k}"));
+    run_child(
+        &mode,
+        &env("RKAFKA_CHILD_BOOTSTRAP"),
+        &env("RKAFKA_CHILD_TOPIC"),
+        &env("RKAFKA_CHILD_GROUP"),
+    );
+}
+
+fn say(line: String) {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").unwrap();
+    out.flush().unwrap();
+}
+
+fn run_child(mode: &str, bootstrap: &str, topic: &str, group: &str) {
+    let mut conf = rkafka::Config::from([
+        ("bootstrap.servers", bootstrap),
+        ("group.id", group),
+        ("auto.offset.reset", "earliest"),
+        ("session.timeout.ms", "6000"),
+        ("heartbeat.interval.ms", "500"),
+        ("max.poll.interval.ms", "20000"),
+        ("enable.partition.eof", "true"),
+    ]);
+    let processing = match mode {
+        "commit" => {
+            conf.set("enable.auto.commit", "false");
+            Duration::from_millis(1)
+        }
+        "store" => {
+            conf.set("enable.auto.commit", "true");
+            conf.set("auto.commit.interval.ms", "100");
+            conf.set("enable.auto.offset.store", "false");
+            Duration::from_millis(2)
+        }
+        other => panic!("unknown child mode {other}"),
+    };
+    let consumer = Consumer::new(conf).unwrap();
+    consumer
+        .subscribe(
+            &[topic],
+            Rebalance::new()
+                .on_assign(|_, parts| {
+                    for p in parts.iter() {
+                        say(format!("ASSIGNED {} {}", p.partition, p.offset.raw()));
+                    }
+                })
+                .on_revoke(|_, parts| {
+                    for p in parts.iter() {
+                        say(format!("REVOKED {}", p.partition));
+                    }
+                }),
+        )
+        .unwrap();
+    let mut eof = BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while eof.len() < PARTITIONS as usize && Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(100)) {
+            None => {}
+            Some(Ok(m)) => {
+                // "Processing": the line is the side effect; only then is the offset committed.
+                say(format!("PROCESSED {} {}", m.partition(), m.offset()));
+                std::thread::sleep(processing);
+                let r = if mode == "commit" {
+                    consumer.commit_message(&m, false).map(|_| ())
+                } else {
+                    consumer.store_offsets(&m)
+                };
+                if let Err(e) = r {
+                    say(format!(
+                        "COMMIT_FAILED {} {} {e}",
+                        m.partition(),
+                        m.offset()
+                    ));
+                }
+            }
+            Some(Err(e)) if e.code() == ErrorCode::PartitionEof => {
+                let tp = e.topic_partition().expect("EOF names its partition");
+                say(format!("EOF {} {}", tp.partition, tp.offset.raw()));
+                eof.insert(tp.partition);
+            }
+            Some(Err(e)) => say(format!("ERROR {e}")),
+        }
+    }
+    let closed = consumer.close(Duration::from_secs(10));
+    say(format!("DONE eof={} close={closed:?}", eof.len()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parent.
+
+/// A child consumer process, killed on drop.
+struct ChildProc {
+    child: Child,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl ChildProc {
+    fn spawn(mode: &str, bootstrap: &str, topic: &str, group: &str) -> ChildProc {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", CHILD_TEST, "--nocapture", "--test-threads=1"])
+            .env("RKAFKA_CHILD_MODE", mode)
+            .env("RKAFKA_CHILD_BOOTSTRAP", bootstrap)
+            .env("RKAFKA_CHILD_TOPIC", topic)
+            .env("RKAFKA_CHILD_GROUP", group)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("re-run the test binary");
+        let (tx, lines) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (mut err, buf) = (child.stderr.take().unwrap(), stderr.clone());
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = err.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                buf.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&chunk[..n]));
+            }
+        });
+        ChildProc {
+            child,
+            lines,
+            stderr,
+        }
+    }
+
+    /// The next line of output; `None` once the child's stdout is closed. Panics at `deadline`.
+    fn next_line(&self, deadline: Instant, what: &str) -> Option<String> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.lines.recv_timeout(left) {
+            Ok(l) => Some(l),
+            Err(RecvTimeoutError::Disconnected) => None,
+            Err(RecvTimeoutError::Timeout) => {
+                panic!(
+                    "child consumer: no {what} in time; stderr:\n{}",
+                    self.stderr.lock().unwrap()
+                )
+            }
+        }
+    }
+}
+
+impl Drop for ChildProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a child printed, parsed.
+#[derive(Default, Debug)]
+struct Output {
+    processed: Vec<(i32, i64)>,
+    assigned: Vec<(i32, i64)>,
+    eof: BTreeMap<i32, i64>,
+    commit_failures: Vec<String>,
+    revoked: usize,
+    done: Option<String>,
+    /// Every line but PROCESSED ones, in order.
+    log: Vec<String>,
+}
+
+impl Output {
+    fn take(&mut self, line: &str) {
+        // libtest prints "test child_consumer ... " without a newline before the child's output.
+        let line = line.rsplit_once(" ... ").map_or(line, |(_, rest)| rest);
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let num = |i: usize| {
+            f[i].parse::<i64>()
+                .unwrap_or_else(|_| panic!("bad child line {line:?}"))
+        };
+        match f.first().copied() {
+            Some("PROCESSED") => self.processed.push((num(1) as i32, num(2))),
+            Some("ASSIGNED") => self.assigned.push((num(1) as i32, num(2))),
+            Some("EOF") => {
+                self.eof.insert(num(1) as i32, num(2));
+            }
+            Some("REVOKED") => self.revoked += 1,
+            Some("COMMIT_FAILED") => self.commit_failures.push(line.to_string()),
+            Some("DONE") => self.done = Some(line.to_string()),
+            _ => {} // libtest's own lines, ERROR lines (kept in the log only)
+        }
+        if !line.starts_with("PROCESSED") {
+            self.log.push(line.to_string());
+        }
+    }
+
+    fn per_partition(&self) -> BTreeMap<i32, Vec<i64>> {
+        let mut m: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
+        for &(p, o) in &self.processed {
+            m.entry(p).or_default().push(o);
+        }
+        m
+    }
+}
+
+/// The group's committed offsets, read by a consumer that does not join the group.
+fn committed(bootstrap: &str, topic: &str, group: &str) -> BTreeMap<i32, Option<i64>> {
+    let c = Consumer::new([("bootstrap.servers", bootstrap), ("group.id", group)]).unwrap();
+    let parts: Vec<TopicPartition> = (0..PARTITIONS)
+        .map(|p| TopicPartition::new(topic, p))
+        .collect();
+    let got = c
+        .committed(&parts, Duration::from_secs(10))
+        .expect("committed offsets");
+    c.close(Duration::from_secs(5)).unwrap();
+    got.iter()
+        .map(|t| {
+            let o = match t.offset {
+                Offset::At(n) => Some(n),
+                Offset::Invalid => None,
+                other => panic!("unexpected committed offset {other:?}"),
+            };
+            (t.partition, o)
+        })
+        .collect()
+}
+
+fn at_least_once(mode: &str) {
+    let started = Instant::now();
+    let broker = Tansu::sqlite();
+    let bootstrap = broker.bootstrap();
+    let topic = unique(&format!("alo-{mode}"));
+    let group = unique(&format!("alo-{mode}-group"));
+    create_topic_py(&bootstrap, &topic, PARTITIONS, &[]);
+
+    // 2,000 messages over 3 partitions (explicit), every delivery confirmed.
+    let delivered: Arc<Mutex<Vec<(i32, i64)>>> = Arc::default();
+    let producer = Producer::new(broker.config().with("linger.ms", "10")).unwrap();
+    let values: Vec<String> = (0..MESSAGES).map(|i| format!("m-{i}")).collect();
+    for (i, v) in values.iter().enumerate() {
+        let d = delivered.clone();
+        let rec = Record::new(&topic)
+            .partition(i as i32 % PARTITIONS)
+            .value(v)
+            .on_delivery(move |r| d.lock().unwrap().push(r.result().expect("delivered")));
+        producer.produce_wait(rec, Duration::from_secs(30)).unwrap();
+    }
+    assert_eq!(producer.flush(Duration::from_secs(60)), 0);
+    let all: BTreeSet<(i32, i64)> = delivered.lock().unwrap().iter().copied().collect();
+    assert_eq!(all.len(), MESSAGES, "every message delivered once");
+    let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
+    for &(p, o) in &all {
+        let e = ends.entry(p).or_default();
+        *e = (*e).max(o + 1);
+    }
+    for p in 0..PARTITIONS {
+        let n = all.iter().filter(|x| x.0 == p).count() as i64;
+        assert_eq!(ends.get(&p), Some(&n), "partition {p} holds offsets 0..{n}");
+    }
+    eprintln!("[{mode}] produced {MESSAGES} in {:?}", started.elapsed());
+
+    // First consumer: killed (SIGKILL, no close) after ~40 % of the messages.
+    let mut first = Output::default();
+    {
+        let child = ChildProc::spawn(mode, &bootstrap, &topic, &group);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while first.processed.len() < KILL_AFTER {
+            let line = child.next_line(deadline, "progress").unwrap_or_else(|| {
+                panic!(
+                    "first child exited early: {first:?}; stderr:\n{}",
+                    child.stderr.lock().unwrap()
+                )
+            });
+            first.take(&line);
+        }
+        let mut child = child;
+        child.child.kill().unwrap();
+        let status = child.child.wait().unwrap();
+        assert!(
+            !status.success(),
+            "the first child was killed, not finished: {status}"
+        );
+        // What it printed before dying (still in the pipe) was processed too.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while let Some(line) = child.next_line(deadline, "end of output") {
+            first.take(&line);
+        }
+    }
+    eprintln!(
+        "[{mode}] first child processed {} (killed) at {:?}",
+        first.processed.len(),
+        started.elapsed()
+    );
+    assert!(
+        first.done.is_none() && first.eof.len() < PARTITIONS as usize,
+        "the first child was stopped mid-stream: {first:?}"
+    );
+    assert!(
+        first.processed.len() < MESSAGES * 3 / 4,
+        "killed mid-stream, not near the end: {}",
+        first.processed.len()
+    );
+
+    // It consumed each partition in order from the start, without gaps.
+    let first_pp = first.per_partition();
+    for (p, offs) in &first_pp {
+        assert_eq!(
+            *offs,
+            (0..offs.len() as i64).collect::<Vec<_>>(),
+            "first child, partition {p}"
+        );
+    }
+    let last_processed: BTreeMap<i32, i64> = first_pp
+        .iter()
+        .map(|(p, o)| (*p, *o.last().unwrap()))
+        .collect();
+
+    // The group's commits after the kill: never beyond what was processed.
+    let after_kill = committed(&bootstrap, &topic, &group);
+    eprintln!("[{mode}] first child's events: {:?}", first.log);
+    eprintln!(
+        "[{mode}] last processed {last_processed:?}, committed after the kill {after_kill:?}"
+    );
+    for p in 0..PARTITIONS {
+        let c = after_kill[&p];
+        match last_processed.get(&p) {
+            None => assert_eq!(
+                c, None,
+                "partition {p}: committed without processing anything"
+            ),
+            Some(&last) => {
+                let c = c.unwrap_or(0);
+                assert!(
+                    c <= last + 1,
+                    "partition {p}: committed {c} beyond the processed {last} + 1 (message loss)"
+                );
+                if mode == "commit" {
+                    // Each message is committed synchronously right after it is processed: at
+                    // most the one being committed when the kill came is uncommitted.
+                    assert!(c >= last, "partition {p}: committed {c}, but {last} was processed and {} committed before it", last - 1);
+                }
+            }
+        }
+    }
+    assert!(
+        after_kill.values().any(Option::is_some),
+        "the first child committed something before it was killed"
+    );
+
+    // Second consumer, same group: gets the partitions once the dead member has timed out,
+    // and consumes until the end of every partition.
+    let mut second = Output::default();
+    {
+        let child = ChildProc::spawn(mode, &bootstrap, &topic, &group);
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while let Some(line) = child.next_line(deadline, "end of partitions") {
+            second.take(&line);
+        }
+        let mut child = child;
+        let status = child.child.wait().unwrap();
+        assert!(
+            status.success(),
+            "second child failed ({status}): {second:?}\nstderr:\n{}",
+            child.stderr.lock().unwrap()
+        );
+    }
+    eprintln!(
+        "[{mode}] second child processed {} ({} commit failures) at {:?}; its events: {:?}",
+        second.processed.len(),
+        second.commit_failures.len(),
+        started.elapsed(),
+        second.log,
+    );
+    assert!(second.done.is_some(), "second child finished: {second:?}");
+    assert_eq!(
+        second.eof, ends,
+        "the second child reached the end of every partition"
+    );
+
+    // Nothing lost: every produced message was processed by one of them.
+    let processed: BTreeSet<(i32, i64)> = first
+        .processed
+        .iter()
+        .chain(&second.processed)
+        .copied()
+        .collect();
+    let missing: Vec<_> = all.difference(&processed).take(10).collect();
+    assert!(
+        missing.is_empty(),
+        "messages never processed (first 10): {missing:?}"
+    );
+    assert_eq!(processed, all, "nothing processed that was not produced");
+
+    // The second child started where the group's commit was, and went on without gaps.
+    let second_pp = second.per_partition();
+    let mut duplicates: HashMap<i32, Vec<i64>> = HashMap::new();
+    for p in 0..PARTITIONS {
+        let start = after_kill[&p].unwrap_or(0);
+        let offs = second_pp.get(&p).cloned().unwrap_or_default();
+        let distinct: BTreeSet<i64> = offs.iter().copied().collect();
+        assert_eq!(
+            distinct,
+            (start..ends[&p]).collect::<BTreeSet<_>>(),
+            "partition {p}: the second child processed exactly the offsets from the commit ({start}) to the end"
+        );
+        assert_eq!(
+            offs.first(),
+            Some(&start).filter(|_| start < ends[&p]),
+            "partition {p}: first offset after restart"
+        );
+        // Duplicates are the first child's messages at or after the commit: the ones it
+        // processed after its last commit.
+        let dups: Vec<i64> = first_pp.get(&p).map_or(vec![], |o| {
+            o.iter().copied().filter(|o| distinct.contains(o)).collect()
+        });
+        assert_eq!(
+            dups,
+            (start..last_processed.get(&p).map_or(0, |l| l + 1)).collect::<Vec<_>>(),
+            "partition {p}: duplicates are exactly what was processed after the last commit"
+        );
+        duplicates.insert(p, dups);
+        // Within the second child, a message is seen again only after a rebalance.
+        if second.revoked == 0 {
+            assert_eq!(
+                offs.len(),
+                distinct.len(),
+                "partition {p}: the second child saw no message twice"
+            );
+        }
+    }
+    let dup_total: usize = duplicates.values().map(Vec::len).sum();
+    eprintln!(
+        "[{mode}] duplicates per partition {:?}; total {:?}",
+        duplicates
+            .iter()
+            .map(|(p, d)| (*p, d.len()))
+            .collect::<BTreeMap<_, _>>(),
+        started.elapsed()
+    );
+    match mode {
+        "commit" => {
+            for (p, d) in &duplicates {
+                assert!(
+                    d.len() <= 1,
+                    "commit mode: partition {p} has {} duplicates",
+                    d.len()
+                );
+            }
+        }
+        _ => {
+            // Auto commit every 100 ms of stored offsets, ~2 ms per message: a few dozen.
+            assert!(
+                dup_total <= 300,
+                "store mode: {dup_total} duplicates for a 100 ms commit interval"
+            );
+        }
+    }
+}
+
+#[test]
+fn commit_after_processing_loses_nothing_when_killed() {
+    at_least_once("commit");
+}
+
+#[test]
+fn store_offsets_after_processing_loses_nothing_when_killed() {
+    at_least_once("store");
+}
