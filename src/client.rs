@@ -443,8 +443,6 @@ unsafe extern "C" fn error_trampoline(
         error = error.with_fatal(true);
     }
     util::catch(|| cb(&error));
-    // SAFETY: rk is the live instance serving this callback.
-    unsafe { yield_if_panicked(rk) };
 }
 
 /// After a user callback panicked, asks librdkafka to return from the current poll/flush as
@@ -468,6 +466,20 @@ unsafe extern "C" fn throttle_trampoline(
     throttle_time_ms: c_int,
     opaque: *mut c_void,
 ) {
+    // SAFETY: same arguments on the same thread; every panic is parked for the calling poll.
+    util::catch(|| unsafe { throttle_inner(broker_name, broker_id, throttle_time_ms, opaque) });
+    // SAFETY: rk is the live instance serving this callback.
+    unsafe { yield_if_panicked(rk) };
+}
+
+/// # Safety
+/// The arguments of librdkafka's throttle_cb, with `opaque` our ClientContext.
+unsafe fn throttle_inner(
+    broker_name: *const c_char,
+    broker_id: i32,
+    throttle_time_ms: c_int,
+    opaque: *mut c_void,
+) {
     // SAFETY: opaque is our context.
     let ctx = unsafe { ctx_from(opaque) };
     let Some(cb) = &ctx.common.throttle_cb else {
@@ -480,8 +492,6 @@ unsafe extern "C" fn throttle_trampoline(
         throttle_time: Duration::from_millis(throttle_time_ms.max(0) as u64),
     };
     util::catch(|| cb(&ev));
-    // SAFETY: rk is the live instance serving this callback.
-    unsafe { yield_if_panicked(rk) };
 }
 
 /// stats_cb: served by poll/flush on the caller's thread. Returns 0: librdkafka frees the JSON.
@@ -491,6 +501,17 @@ unsafe extern "C" fn stats_trampoline(
     json_len: usize,
     opaque: *mut c_void,
 ) -> c_int {
+    // SAFETY: same arguments on the same thread; every panic is parked for the calling poll.
+    util::catch(|| unsafe { stats_inner(json, json_len, opaque) });
+    // SAFETY: rk is the live instance serving this callback.
+    unsafe { yield_if_panicked(rk) };
+    // 0: librdkafka frees the JSON buffer.
+    0
+}
+
+/// # Safety
+/// The arguments of librdkafka's stats_cb, with `opaque` our ClientContext.
+unsafe fn stats_inner(json: *mut c_char, json_len: usize, opaque: *mut c_void) {
     // SAFETY: opaque is our context.
     let ctx = unsafe { ctx_from(opaque) };
     if let Some(cb) = &ctx.common.stats_cb {
@@ -498,8 +519,5 @@ unsafe extern "C" fn stats_trampoline(
         let bytes = unsafe { std::slice::from_raw_parts(json.cast::<u8>(), json_len) };
         let text = String::from_utf8_lossy(bytes);
         util::catch(|| cb(&text));
-        // SAFETY: rk is the live instance serving this callback.
-        unsafe { yield_if_panicked(rk) };
     }
-    0
 }

@@ -234,7 +234,7 @@ impl ConsumerBuilder {
         Ok(Consumer {
             queue: Queue(queue),
             client: Arc::new(client),
-            closed: Cell::new(false),
+            state: Cell::new(OPEN),
             close_timeout: self.close_timeout,
             _not_sync: PhantomData,
         })
@@ -271,16 +271,22 @@ pub struct Consumer {
     // Field order matters: the queue is released before the client.
     queue: Queue,
     client: Arc<NativeClient>,
-    closed: Cell<bool>,
+    /// OPEN, CLOSING (closures may still call in while close serves them) or CLOSED.
+    state: Cell<u8>,
     close_timeout: Duration,
     _not_sync: PhantomData<Cell<()>>,
 }
 
-/// Sets the "current consumer" for callbacks for the duration of a call into librdkafka.
-struct Enter<'a>(&'a ConsumerState);
+const OPEN: u8 = 0;
+const CLOSING: u8 = 1;
+const CLOSED: u8 = 2;
+
+/// Sets the "current consumer" for callbacks for the duration of a call into librdkafka, and
+/// restores the previous value after (a closure may poll re-entrantly).
+struct Enter<'a>(&'a ConsumerState, *const Consumer);
 impl Drop for Enter<'_> {
     fn drop(&mut self) {
-        self.0.current.set(ptr::null());
+        self.0.current.set(self.1);
     }
 }
 
@@ -311,8 +317,7 @@ impl Consumer {
 
     fn enter(&self) -> Enter<'_> {
         let st = self.state();
-        st.current.set(self);
-        Enter(st)
+        Enter(st, st.current.replace(self))
     }
 
     fn rk(&self) -> *mut sys::rd_kafka_t {
@@ -320,7 +325,7 @@ impl Consumer {
     }
 
     fn check_open(&self) -> Result<()> {
-        if self.closed.get() {
+        if self.state.get() == CLOSED {
             Err(KafkaError::new(ErrorCode::State, "the consumer is closed"))
         } else {
             Ok(())
@@ -779,9 +784,10 @@ impl Consumer {
     /// (then with `_TIMED_OUT`; the group sees the member time out instead). Closing twice is
     /// a no-op; every other call after close fails with `_STATE`.
     pub fn close(&self, timeout: impl Into<Timeout>) -> Result<()> {
-        if self.closed.replace(true) {
+        if self.state.get() != OPEN {
             return Ok(());
         }
+        self.state.set(CLOSING);
         let deadline = match timeout.into() {
             Timeout::Never => None,
             Timeout::After(d) => Some(Instant::now() + d),
@@ -826,6 +832,7 @@ impl Consumer {
                 }
             }
         };
+        self.state.set(CLOSED);
         // Never close again inside rd_kafka_destroy (it could block without brokers).
         self.client.skip_consumer_close_on_destroy();
         util::resume_panic();
@@ -867,7 +874,7 @@ impl Consumer {
 
 impl Drop for Consumer {
     fn drop(&mut self) {
-        if !self.closed.get() {
+        if self.state.get() == OPEN {
             if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 self.close(self.close_timeout)
             })) {
@@ -883,7 +890,7 @@ impl std::fmt::Debug for Consumer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Consumer")
             .field("name", &self.client.name())
-            .field("closed", &self.closed.get())
+            .field("closed", &(self.state.get() == CLOSED))
             .finish()
     }
 }
@@ -1206,6 +1213,18 @@ unsafe extern "C" fn commit_trampoline(
     unsafe { yield_if_panicked(rk) };
 }
 
+/// The closure for this rebalance event: on_assign; on_lost for a lost assignment when given
+/// (else on_revoke, as in Python); on_revoke.
+fn rebalance_slot(rb: &mut Rebalance, assign: bool, lost: bool) -> &mut Option<Box<RebalanceFn>> {
+    if assign {
+        &mut rb.on_assign
+    } else if lost && rb.on_lost.is_some() {
+        &mut rb.on_lost
+    } else {
+        &mut rb.on_revoke
+    }
+}
+
 /// rebalance_cb: served by poll/consume/close on the caller's thread. Calls the user's closure
 /// (with committed offsets filled in for on_assign), then assigns/unassigns as Python does when
 /// the closure did not.
@@ -1253,29 +1272,16 @@ unsafe extern "C" fn rebalance_trampoline(
                     sys::rd_kafka_topic_partition_list_destroy(q);
                 }
             }
-            let mut rb = st.rebalance.borrow_mut();
-            let slot = if assign {
-                &mut rb.on_assign
-            } else if lost && rb.on_lost.is_some() {
-                &mut rb.on_lost
-            } else {
-                &mut rb.on_revoke
-            };
-            if let Some(mut f) = slot.take() {
-                drop(rb);
+            // Take the closure out while it runs (a re-entrant call cannot alias it), then put
+            // it back unless the closure installed new callbacks by calling subscribe.
+            // (A separate statement: the RefMut must be released before the closure runs.)
+            let taken = rebalance_slot(&mut st.rebalance.borrow_mut(), assign, lost).take();
+            if let Some(mut f) = taken {
                 // SAFETY: `consumer` was set by the running poll/consume/close, which holds a
                 // shared borrow of it for the whole C call this callback runs inside.
                 let c = unsafe { &*consumer };
                 util::catch(|| f(c, &mut parts));
-                let mut rb = st.rebalance.borrow_mut();
-                let slot = if assign {
-                    &mut rb.on_assign
-                } else if lost && rb.on_lost.is_some() {
-                    &mut rb.on_lost
-                } else {
-                    &mut rb.on_revoke
-                };
-                slot.get_or_insert(f);
+                rebalance_slot(&mut st.rebalance.borrow_mut(), assign, lost).get_or_insert(f);
             }
         }
         if !st.handled.get() {
@@ -1313,6 +1319,4 @@ unsafe extern "C" fn rebalance_trampoline(
         unsafe { sys::rd_kafka_assign(rk, ptr::null()) };
     }
     st.in_rebalance.set(false);
-    // SAFETY: rk is the live instance serving this callback.
-    unsafe { yield_if_panicked(rk) };
 }

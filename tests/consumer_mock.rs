@@ -287,3 +287,45 @@ fn lost_assignment_calls_on_lost_not_on_revoke() {
         let _ = consumer.poll(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn rebalance_closures_may_call_back_into_the_consumer() {
+    use std::sync::{Arc, Mutex};
+    let c = cluster_with("reenter", 2, 10);
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (a, r) = (log.clone(), log.clone());
+    let consumer = Consumer::new(base(&c, "g-reenter")).unwrap();
+    consumer
+        .subscribe(
+            &["reenter"],
+            Rebalance::new()
+                .on_assign(move |c, parts| {
+                    // Calls into the same consumer from inside its callback, including a nested poll.
+                    c.assign(parts).unwrap();
+                    let _ = c.poll(Duration::ZERO);
+                    let pos = c.position(parts).unwrap();
+                    a.lock()
+                        .unwrap()
+                        .push(format!("assign {} {}", parts.len(), pos.len()));
+                })
+                .on_revoke(move |c, parts| {
+                    let _ = c.assignment().unwrap();
+                    r.lock().unwrap().push(format!("revoke {}", parts.len()));
+                }),
+        )
+        .unwrap();
+    let mut n = 0;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while n < 10 && Instant::now() < deadline {
+        if let Some(Ok(_)) = consumer.poll(Duration::from_millis(100)) {
+            n += 1;
+        }
+    }
+    assert_eq!(n, 10);
+    // The revoke closure still runs on close after the nested poll above.
+    consumer.close(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec!["assign 2 2".to_string(), "revoke 2".to_string()]
+    );
+}

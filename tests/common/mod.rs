@@ -127,52 +127,36 @@ impl Tansu {
         child
     }
 
-    /// The prebuilt tansu with memory storage: plain produce/consume/admin tests.
-    pub fn plain() -> Tansu {
-        let bin = tansu_bin();
-        let dir = TempDir::new("tansu");
+    /// Starts `bin` with `args` in a fresh scratch directory on a free port.
+    fn start(bin: PathBuf, prefix: &str, args: &[&str]) -> Tansu {
+        let dir = TempDir::new(prefix);
         let port = free_port();
-        let args = vec![
-            "--storage-engine".to_string(),
-            "memory://tansu/".to_string(),
-        ];
-        let child = Tansu::spawn(
-            &bin,
-            &dir,
-            port,
-            &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        );
+        let child = Tansu::spawn(&bin, &dir, port, args);
         Tansu {
             child: Some(child),
             port,
             dir,
             bin,
-            args,
+            args: args.iter().map(|a| a.to_string()).collect(),
         }
+    }
+
+    /// The prebuilt tansu with memory storage: plain produce/consume/admin tests.
+    pub fn plain() -> Tansu {
+        Tansu::start(
+            tansu_bin(),
+            "tansu",
+            &["--storage-engine", "memory://tansu/"],
+        )
     }
 
     /// tansu 0.6.0 on sqlite storage (survives restarts), without authentication.
     pub fn sqlite() -> Tansu {
-        let bin = tansu_sasl_bin();
-        let dir = TempDir::new("tansu-sqlite");
-        let port = free_port();
-        let args = vec![
-            "--storage-engine".to_string(),
-            "sqlite://broker.db".to_string(),
-        ];
-        let child = Tansu::spawn(
-            &bin,
-            &dir,
-            port,
-            &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        );
-        Tansu {
-            child: Some(child),
-            port,
-            dir,
-            bin,
-            args,
-        }
+        Tansu::start(
+            tansu_sasl_bin(),
+            "tansu-sqlite",
+            &["--storage-engine", "sqlite://broker.db"],
+        )
     }
 
     /// tansu 0.6.0 on sqlite with `--authentication` and the [`SCRAM_USERS`] provisioned
