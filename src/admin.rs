@@ -11,7 +11,7 @@
 //!   (`_TIMED_OUT`), or a broker that does not support the operation (`_UNSUPPORTED_FEATURE`).
 //!   Python raises these from every future of the call;
 //! - otherwise one result per requested item, keyed like the dict of futures Python returns
-//!   (topic name, group id, [`TopicPartition`], ...), each `Ok` or that item's own
+//!   (topic name, group id, [`TopicPartition`](crate::TopicPartition), ...), each `Ok` or that item's own
 //!   [`KafkaError`].
 //!
 //! Results are plain Rust values, independent of the client.
@@ -40,7 +40,7 @@
 //! | `describe_configs`, `alter_configs`, `incremental_alter_configs` | [`AdminClient::describe_configs`], [`AdminClient::alter_configs`], [`AdminClient::incremental_alter_configs`] with [`ConfigResource`] |
 //! | `create_acls`, `describe_acls`, `delete_acls` | [`AdminClient::create_acls`], [`AdminClient::describe_acls`], [`AdminClient::delete_acls`] with [`AclBinding`], [`AclBindingFilter`] |
 //! | `list_consumer_groups`, `describe_consumer_groups`, `delete_consumer_groups` | [`AdminClient::list_consumer_groups`], [`AdminClient::describe_consumer_groups`], [`AdminClient::delete_consumer_groups`] |
-//! | `list_consumer_group_offsets`, `alter_consumer_group_offsets` | [`AdminClient::list_consumer_group_offsets`], [`AdminClient::alter_consumer_group_offsets`] (and librdkafka's [`AdminClient::delete_consumer_group_offsets`]) |
+//! | `list_consumer_group_offsets`, `alter_consumer_group_offsets` | [`AdminClient::list_consumer_group_offsets`], [`AdminClient::alter_consumer_group_offsets`] |
 //! | `describe_topics`, `describe_cluster` | [`AdminClient::describe_topics`], [`AdminClient::describe_cluster`] |
 //! | `list_offsets`, `delete_records` | [`AdminClient::list_offsets`] with [`OffsetSpec`], [`AdminClient::delete_records`] |
 //! | `describe_user_scram_credentials`, `alter_user_scram_credentials` | [`AdminClient::describe_user_scram_credentials`], [`AdminClient::alter_user_scram_credentials`] |
@@ -108,11 +108,13 @@ macro_rules! c_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = KafkaError;
-            /// Parses Python's member name, case-insensitively (`topic`, `TOPIC`).
-            fn from_str(s: &str) -> Result<$name> {
-                $( if s.eq_ignore_ascii_case($text) { return Ok($name::$variant); } )+
-                Err(KafkaError::invalid_arg(format!(
+            type Err = crate::error::KafkaError;
+            /// Parses Python's member name, case-insensitively and with `-` for `_`
+            /// (`topic`, `TOPIC`, `SCRAM-SHA-256`).
+            fn from_str(s: &str) -> crate::error::Result<$name> {
+                let wanted = s.replace('-', "_");
+                $( if wanted.eq_ignore_ascii_case($text) { return Ok($name::$variant); } )+
+                Err(crate::error::KafkaError::invalid_arg(format!(
                     concat!("unknown ", stringify!($name), " {:?} (expected one of {})"),
                     s,
                     [$($text),+].join(", ")
@@ -131,13 +133,18 @@ mod scram;
 mod topics;
 
 pub use acl::{AclBinding, AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType};
-pub use configs::{AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource, ResourceType};
+pub use configs::{
+    AlterConfigOpType, ConfigEntries, ConfigEntry, ConfigResource, ConfigSource, ResourceKey,
+    ResourceType,
+};
 pub use groups::{
     ConsumerGroupDescription, ConsumerGroupListing, ConsumerGroupState,
     ConsumerGroupTopicPartitions, ConsumerGroupType, GroupMember, GroupMetadata,
     ListConsumerGroupsResult, MemberDescription,
 };
-pub use offsets::{DeletedRecords, ElectionType, IsolationLevel, ListOffsetsResultInfo, OffsetSpec};
+pub use offsets::{
+    DeletedRecords, ElectionType, IsolationLevel, ListOffsetsResultInfo, OffsetSpec,
+};
 pub use scram::{
     ScramCredentialInfo, ScramMechanism, UserScramCredentialAlteration,
     UserScramCredentialsDescription,
@@ -385,11 +392,11 @@ impl AdminClient {
             .unwrap_or(self.default_request_timeout)
             .max(options.operation_timeout.unwrap_or(Duration::ZERO))
             .saturating_add(SLACK);
-        let deadline = Instant::now().checked_add(bound);
+        // At most about an hour: librdkafka refuses longer timeouts (checked above), and
+        // socket.timeout.ms is at most 5 minutes.
+        let deadline = Instant::now() + bound;
         loop {
-            let left = deadline.map_or(Duration::from_secs(1), |d| {
-                d.saturating_duration_since(Instant::now())
-            });
+            let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(KafkaError::new(
                     ErrorCode::TimedOut,
@@ -482,12 +489,12 @@ fn collect<K: Ord + Debug + Clone, V>(
 ) -> BTreeMap<K, Result<V>> {
     let mut out: BTreeMap<K, Result<V>> = got.into_iter().collect();
     for k in requested {
-        if !out.contains_key(&k) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = out.entry(k) {
             let e = KafkaError::new(
                 ErrorCode::Fail,
-                format!("{op}: the response has no result for {k:?}"),
+                format!("{op}: the response has no result for {:?}", slot.key()),
             );
-            out.insert(k, Err(e));
+            slot.insert(Err(e));
         }
     }
     out
@@ -578,7 +585,10 @@ mod tests {
         assert_eq!(AclOperation::from_raw(12), AclOperation::IdempotentWrite);
         assert_eq!(ConsumerGroupState::from_raw(3), ConsumerGroupState::Stable);
         assert_eq!(ScramMechanism::from_raw(2), ScramMechanism::ScramSha512);
-        assert_eq!("scram-sha-256".parse::<ScramMechanism>().unwrap(), ScramMechanism::ScramSha256);
+        assert_eq!(
+            "scram-sha-256".parse::<ScramMechanism>().unwrap(),
+            ScramMechanism::ScramSha256
+        );
         let e = "nope".parse::<AclOperation>().unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidArg);
         assert!(e.str().contains("READ"), "{e}");

@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod admin;
 mod client;
 pub mod config;
 pub mod consumer;
@@ -56,6 +57,7 @@ mod consts {
 /// The raw librdkafka bindings from rdkafka-sys, for what rkafka does not wrap.
 pub use rdkafka_sys as sys;
 
+pub use admin::{AdminClient, AdminClientBuilder, AdminOptions};
 pub use client::{LogRecord, ThrottleEvent};
 pub use config::Config;
 pub use consumer::{

@@ -301,12 +301,6 @@ handle!(
     sys::rd_kafka_AlterConsumerGroupOffsets_destroy
 );
 handle!(
-    /// An `rd_kafka_DeleteConsumerGroupOffsets_t`.
-    DeleteGroupOffsetsHandle,
-    sys::rd_kafka_DeleteConsumerGroupOffsets_t,
-    sys::rd_kafka_DeleteConsumerGroupOffsets_destroy
-);
-handle!(
     /// An `rd_kafka_DeleteRecords_t`.
     DeleteRecordsHandle,
     sys::rd_kafka_DeleteRecords_t,
@@ -378,6 +372,7 @@ impl Options {
         // SAFETY (all calls below): p is the live options object we own; errbuf is writable
         // for the length passed; the arrays passed live across their call and are copied.
         if let Some(t) = o.request_timeout {
+            // SAFETY: see above.
             let code = unsafe {
                 ffi::options_set_request_timeout(p, ms(t), errbuf.as_mut_ptr(), errbuf.len())
             };
@@ -398,8 +393,7 @@ impl Options {
         }
         if let Some(b) = o.broker {
             // SAFETY: see above.
-            let code =
-                unsafe { ffi::options_set_broker(p, b, errbuf.as_mut_ptr(), errbuf.len()) };
+            let code = unsafe { ffi::options_set_broker(p, b, errbuf.as_mut_ptr(), errbuf.len()) };
             check(code, &errbuf, "broker")?;
         }
         let check_err = |err: *mut sys::rd_kafka_error_t, what: &str| -> Result<()> {
@@ -416,8 +410,7 @@ impl Options {
         }
         if o.include_authorized_operations {
             // SAFETY: see above.
-            let err =
-                unsafe { sys::rd_kafka_AdminOptions_set_include_authorized_operations(p, 1) };
+            let err = unsafe { sys::rd_kafka_AdminOptions_set_include_authorized_operations(p, 1) };
             check_err(err, "include_authorized_operations")?;
         }
         if let Some(level) = o.isolation_level {
@@ -469,7 +462,8 @@ impl Queue {
     /// Waits up to `wait` for the next event.
     pub(super) fn poll(&self, wait: Duration) -> Option<Event> {
         // SAFETY: the queue is live; a returned event is ours to destroy.
-        let raw = unsafe { sys::rd_kafka_queue_poll(self.ptr(), Timeout::After(wait).as_millis_i32()) };
+        let raw =
+            unsafe { sys::rd_kafka_queue_poll(self.ptr(), Timeout::After(wait).as_millis_i32()) };
         // SAFETY: null or an event we own.
         unsafe { EventHandle::from_raw(raw) }.map(Event)
     }

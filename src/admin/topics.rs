@@ -75,7 +75,9 @@ impl NewTopic {
     fn to_native(&self, op: &str) -> Result<NewTopicHandle> {
         crate::producer::validate_topic_name(&self.topic).map_err(|e| invalid(op, e.str()))?;
         let t = &self.topic;
-        if self.num_partitions == 0 || self.num_partitions < -1 || self.num_partitions > MAX_PARTITIONS
+        if self.num_partitions == 0
+            || self.num_partitions < -1
+            || self.num_partitions > MAX_PARTITIONS
         {
             return Err(invalid(
                 op,
@@ -157,7 +159,10 @@ impl NewTopic {
             if code != 0 {
                 return Err(invalid(
                     op,
-                    format!("topic {t:?}: config {k:?} refused ({})", crate::ErrorCode::from_raw(code)),
+                    format!(
+                        "topic {t:?}: config {k:?} refused ({})",
+                        crate::ErrorCode::from_raw(code)
+                    ),
                 ));
             }
         }
@@ -659,7 +664,10 @@ impl AdminClient {
 ///
 /// # Safety
 /// `d` must be a valid topic description for the call.
-unsafe fn describe_topic(d: *const sys::rd_kafka_TopicDescription_t, name: String) -> TopicDescription {
+unsafe fn describe_topic(
+    d: *const sys::rd_kafka_TopicDescription_t,
+    name: String,
+) -> TopicDescription {
     // SAFETY: d is valid (caller contract); all reads are copied.
     unsafe {
         let id = sys::rd_kafka_TopicDescription_topic_id(d);
@@ -724,9 +732,15 @@ mod tests {
                 NewTopic::new("t", -1, -1).replica_assignment(vec![vec![1, 2], vec![1]]),
                 "same number of replicas",
             ),
-            (NewTopic::new("t", 1, 1).config("", "x"), "config name must not be empty"),
+            (
+                NewTopic::new("t", 1, 1).config("", "x"),
+                "config name must not be empty",
+            ),
         ] {
-            let e = t.to_native(op).err().unwrap_or_else(|| panic!("{t:?} accepted"));
+            let e = t
+                .to_native(op)
+                .err()
+                .unwrap_or_else(|| panic!("{t:?} accepted"));
             assert_eq!(e.code(), crate::ErrorCode::InvalidArg);
             assert!(e.str().contains(why), "{t:?}: {e}");
         }
