@@ -363,6 +363,10 @@ fn syslog_to_level(level: c_int) -> log::Level {
     }
 }
 
+// Panics and C: every `extern "C"` trampoline below runs its whole body inside
+// `util::catch` / `util::catch_on_foreign_thread`, which are `std::panic::catch_unwind`
+// wrappers: a panic is parked and resumed by the calling poll/flush (or logged on librdkafka's
+// own threads), and never unwinds into C.
 /// librdkafka's log callback: called from librdkafka's internal threads.
 unsafe extern "C" fn log_trampoline(
     rk: *const sys::rd_kafka_t,

@@ -1018,6 +1018,10 @@ pub(crate) fn validate_topic_name(topic: &str) -> Result<()> {
     Ok(())
 }
 
+// Panics and C: every `extern "C"` trampoline below runs its whole body inside
+// `util::catch` / `util::catch_on_foreign_thread`, which are `std::panic::catch_unwind`
+// wrappers: a panic is parked and resumed by the calling poll/flush (or logged on librdkafka's
+// own threads), and never unwinds into C.
 /// dr_msg_cb: runs inside `poll`/`flush`/`close` on the caller's thread, once per message.
 unsafe extern "C" fn delivery_trampoline(
     rk: *mut sys::rd_kafka_t,
