@@ -1,0 +1,273 @@
+//! Client D of the benchmark harness: rkafka.
+//!
+//! ```text
+//! rkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1> [dr]
+//!     dr = closure  a per-message `Record::on_delivery` closure (the headline figure)
+//!          global   the producer-wide `ProducerBuilder::on_delivery` callback
+//!          batch    `Producer::produce_batch` in runs of 1000 + the producer-wide callback
+//! rkafka-bench consume <bootstrap> <topic> <count> <group> [batch]
+//!     batch = 0     per-message `Consumer::poll` (default)
+//!             n     `Consumer::consume(n)`
+//! ```
+//!
+//! The workload is the one every client of the harness runs (see bench/README.md): N messages
+//! of S bytes with an 8-byte big-endian sequence key, `linger.ms=5`, `batch.num.messages=10000`,
+//! a poll every 1000 messages, and on `_QUEUE_FULL` a 10 ms poll and a retry. The produce rate is
+//! measured from the first produce to the last delivery report; the moment `flush` returns is
+//! recorded too. The consume rate is measured from the first message to the last. One JSON line
+//! is printed at the end.
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use rkafka::{Config, Consumer, ErrorCode, Producer, Rebalance, Record};
+
+/// Delivery bookkeeping. Reports are served on the thread that polls (here: main), so relaxed
+/// atomics are enough; statics keep the per-message closures small (they capture the sequence).
+static OK: AtomicU64 = AtomicU64::new(0);
+static ERR: AtomicU64 = AtomicU64::new(0);
+static SEQ_SUM: AtomicU64 = AtomicU64::new(0);
+static TARGET: AtomicU64 = AtomicU64::new(u64::MAX);
+static LAST_REPORT: OnceLock<Instant> = OnceLock::new();
+
+#[inline]
+fn on_report(failed: bool) {
+    let n = if failed {
+        ERR.fetch_add(1, Relaxed) + OK.load(Relaxed)
+    } else {
+        OK.fetch_add(1, Relaxed) + ERR.load(Relaxed)
+    } + 1;
+    if n == TARGET.load(Relaxed) {
+        let _ = LAST_REPORT.set(Instant::now());
+    }
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: rkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1> [closure|global|batch]\n\
+         \x20      rkafka-bench consume <bootstrap> <topic> <count> <group> [batch]"
+    );
+    std::process::exit(2)
+}
+
+fn arg<T: std::str::FromStr>(a: &[String], i: usize) -> T {
+    a.get(i)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| usage())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dr {
+    Closure,
+    Global,
+    Batch,
+}
+
+fn produce(a: &[String]) {
+    let bootstrap: String = arg(a, 2);
+    let topic: String = arg(a, 3);
+    let count: u64 = arg(a, 4);
+    let size: usize = arg(a, 5);
+    let acks: String = arg(a, 6);
+    let idem = a.get(7).map(String::as_str) == Some("1");
+    let warmup = a.get(8).map(String::as_str) == Some("1");
+    let dr = match a.get(9).map(String::as_str) {
+        None | Some("closure") => Dr::Closure,
+        Some("global") => Dr::Global,
+        Some("batch") => Dr::Batch,
+        Some(_) => usage(),
+    };
+    let mut cfg = Config::from([
+        ("bootstrap.servers", bootstrap.as_str()),
+        ("linger.ms", "5"),
+        ("batch.num.messages", "10000"),
+        ("acks", acks.as_str()),
+        ("compression.codec", "none"),
+        ("message.send.max.retries", "3"),
+        ("retry.backoff.ms", "500"),
+        ("queue.buffering.max.messages", "100000"),
+        ("queue.buffering.max.kbytes", "1048576"),
+    ]);
+    if idem {
+        cfg.set("enable.idempotence", "true");
+    }
+    let mut builder = Producer::builder(cfg);
+    if dr != Dr::Closure {
+        builder = builder.on_delivery(|r| on_report(r.error().is_some()));
+    }
+    let p = builder.build().expect("producer");
+    let payload = vec![b'x'; size];
+    let topic = topic.as_str();
+
+    if warmup {
+        // One message and a flush before the clock starts: connection, metadata, topic
+        // auto-creation and the idempotent producer id are out of the measured window.
+        let wkey = u64::MAX.to_be_bytes();
+        let mut r = Record::new(topic).key(&wkey).value(&payload[..]);
+        if dr == Dr::Closure {
+            r = r.on_delivery(|rep| on_report(rep.error().is_some()));
+        }
+        p.produce_wait(r, Duration::from_secs(30))
+            .expect("warm-up produce");
+        assert_eq!(p.flush(Duration::from_secs(30)), 0, "warm-up flush");
+        OK.store(0, Relaxed);
+        ERR.store(0, Relaxed);
+    }
+    TARGET.store(count, Relaxed);
+
+    let mut backpressure = 0u64;
+    let t0 = Instant::now();
+    match dr {
+        Dr::Closure | Dr::Global => {
+            for i in 0..count {
+                let key = i.to_be_bytes();
+                let mut rec = Record::new(topic).key(&key).value(&payload[..]);
+                if dr == Dr::Closure {
+                    rec = rec.on_delivery(move |rep| {
+                        SEQ_SUM.fetch_add(i, Relaxed);
+                        on_report(rep.error().is_some())
+                    });
+                }
+                loop {
+                    match p.produce(rec) {
+                        Ok(()) => break,
+                        Err(e) if e.is_queue_full() => {
+                            backpressure += 1;
+                            rec = e.record;
+                            p.poll(Duration::from_millis(10));
+                        }
+                        Err(e) => panic!("produce failed: {e}"),
+                    }
+                }
+                if i % 1000 == 999 {
+                    p.poll(Duration::ZERO);
+                }
+            }
+        }
+        Dr::Batch => {
+            const RUN: u64 = 1000;
+            let mut keys = Vec::with_capacity(RUN as usize);
+            let mut start = 0u64;
+            while start < count {
+                let end = (start + RUN).min(count);
+                keys.clear();
+                keys.extend((start..end).map(u64::to_be_bytes));
+                let mut records: Vec<Record<'_>> = keys
+                    .iter()
+                    .map(|k| Record::new(topic).key(k).value(&payload[..]))
+                    .collect();
+                loop {
+                    let failed = p.produce_batch(records);
+                    if failed.is_empty() {
+                        break;
+                    }
+                    if let Some(e) = failed.iter().find(|e| !e.is_queue_full()) {
+                        panic!("produce_batch failed: {e}");
+                    }
+                    backpressure += 1;
+                    records = failed.into_iter().map(|e| e.record).collect();
+                    p.poll(Duration::from_millis(10));
+                }
+                p.poll(Duration::ZERO);
+                start = end;
+            }
+        }
+    }
+    let left = p.flush(Duration::from_secs(120));
+    let t_flush = Instant::now();
+    let secs_flush = (t_flush - t0).as_secs_f64();
+    let secs = LAST_REPORT
+        .get()
+        .map_or(secs_flush, |t| (*t - t0).as_secs_f64());
+    let flush_lag_ms = LAST_REPORT
+        .get()
+        .map(|t| (t_flush - *t).as_secs_f64() * 1e3);
+    let dr_name = match dr {
+        Dr::Closure => "closure",
+        Dr::Global => "global",
+        Dr::Batch => "batch",
+    };
+    println!(
+        "{{\"client\":\"D\",\"mode\":\"produce\",\"dr\":\"{dr_name}\",\"msgs\":{count},\"delivered\":{},\"failed\":{},\"remaining\":{left},\"bytes\":{},\"secs\":{secs:.6},\"secs_flush_return\":{secs_flush:.6},\"flush_lag_ms\":{},\"backpressure\":{backpressure},\"seq_sum\":{},\"libversion\":\"{}\"}}",
+        OK.load(Relaxed),
+        ERR.load(Relaxed),
+        count * size as u64,
+        flush_lag_ms.map_or("null".to_string(), |v| format!("{v:.3}")),
+        SEQ_SUM.load(Relaxed),
+        rkafka::libversion().0,
+    );
+}
+
+fn consume(a: &[String]) {
+    let bootstrap: String = arg(a, 2);
+    let topic: String = arg(a, 3);
+    let count: u64 = arg(a, 4);
+    let group: String = arg(a, 5);
+    let batch: usize = a.get(6).map_or(0, |_| arg(a, 6));
+    let c = Consumer::new(Config::from([
+        ("bootstrap.servers", bootstrap.as_str()),
+        ("group.id", group.as_str()),
+        ("auto.offset.reset", "earliest"),
+        ("queued.min.messages", "1000000"),
+        ("session.timeout.ms", "6000"),
+        ("enable.partition.eof", "true"),
+    ]))
+    .expect("consumer");
+    c.subscribe(&[topic.as_str()], Rebalance::new())
+        .expect("subscribe");
+    let (mut n, mut nbytes, mut errs) = (0u64, 0u64, 0u64);
+    let mut t0: Option<Instant> = None;
+    if batch == 0 {
+        while n < count {
+            match c.poll(Duration::from_secs(1)) {
+                None => {}
+                Some(Ok(m)) => {
+                    t0.get_or_insert_with(Instant::now);
+                    n += 1;
+                    nbytes += m.value().map_or(0, |v| v.len()) as u64;
+                }
+                Some(Err(e)) if e.code() == ErrorCode::PartitionEof => {}
+                Some(Err(e)) => {
+                    errs += 1;
+                    eprintln!("consume error: {e}");
+                }
+            }
+        }
+    } else {
+        while n < count {
+            // Never ask for more than remain, so the last call does not sit out its timeout.
+            let want = batch.min((count - n) as usize);
+            let msgs = c.consume(want, Duration::from_secs(1)).expect("consume");
+            for m in msgs.iter() {
+                match m {
+                    Ok(v) => {
+                        t0.get_or_insert_with(Instant::now);
+                        n += 1;
+                        nbytes += v.value().map_or(0, |v| v.len()) as u64;
+                    }
+                    Err(e) if e.code() == ErrorCode::PartitionEof => {}
+                    Err(e) => {
+                        errs += 1;
+                        eprintln!("consume error: {e}");
+                    }
+                }
+            }
+        }
+    }
+    let secs = t0.expect("no message consumed").elapsed().as_secs_f64();
+    let close = c.close(Duration::from_secs(10));
+    println!(
+        "{{\"client\":\"D\",\"mode\":\"consume\",\"msgs\":{n},\"bytes\":{nbytes},\"secs\":{secs:.6},\"errors\":{errs},\"batch\":{batch},\"close_ok\":{},\"libversion\":\"{}\"}}",
+        close.is_ok(),
+        rkafka::libversion().0,
+    );
+}
+
+fn main() {
+    let a: Vec<String> = std::env::args().collect();
+    match a.get(1).map(String::as_str) {
+        Some("produce") => produce(&a),
+        Some("consume") => consume(&a),
+        _ => usage(),
+    }
+}
