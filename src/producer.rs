@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
@@ -136,6 +136,105 @@ unsafe fn call_thunk<F: FnOnce(&DeliveryReport<'_>)>(
     }
 }
 
+/// Size and alignment of the pooled slots that hold small per-message closures.
+const SLOT_SIZE: usize = 64;
+const SLOT_ALIGN: usize = 16;
+/// Free slots kept per thread for reuse (at most 8 MiB); beyond that they go back to the
+/// allocator. It covers librdkafka's default `queue.buffering.max.messages` (100,000), i.e. every
+/// closure a producer can have in flight at once.
+const POOL_MAX: usize = 1 << 17;
+
+fn slot_layout() -> std::alloc::Layout {
+    std::alloc::Layout::from_size_align(SLOT_SIZE, SLOT_ALIGN).expect("valid slot layout")
+}
+
+/// Free closure slots of this thread, as an intrusive list (each free slot stores the next).
+/// Producing many thousands of messages between polls overflows the allocator's small
+/// per-thread caches; with this pool a per-message closure costs a pop and a push instead of a
+/// malloc and a free.
+struct SlotPool {
+    head: *mut u8,
+    len: usize,
+}
+
+impl Drop for SlotPool {
+    fn drop(&mut self) {
+        let mut p = self.head;
+        while !p.is_null() {
+            // SAFETY: every listed slot came from `alloc(slot_layout())`, holds the next pointer
+            // in its first word, and is freed once.
+            unsafe {
+                let next = *p.cast::<*mut u8>();
+                std::alloc::dealloc(p, slot_layout());
+                p = next;
+            }
+        }
+    }
+}
+
+thread_local! {
+    static SLOTS: std::cell::RefCell<SlotPool> =
+        const { std::cell::RefCell::new(SlotPool { head: ptr::null_mut(), len: 0 }) };
+}
+
+fn slot_alloc() -> ptr::NonNull<u8> {
+    let pooled = SLOTS
+        .try_with(|s| {
+            let mut s = s.borrow_mut();
+            let p = s.head;
+            if !p.is_null() {
+                // SAFETY: a listed free slot stores the next pointer in its first word.
+                s.head = unsafe { *p.cast::<*mut u8>() };
+                s.len -= 1;
+            }
+            p
+        })
+        .unwrap_or(ptr::null_mut());
+    if let Some(p) = ptr::NonNull::new(pooled) {
+        return p;
+    }
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { std::alloc::alloc(slot_layout()) };
+    ptr::NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(slot_layout()))
+}
+
+/// # Safety
+/// `p` must come from [`slot_alloc`] and no longer be used.
+unsafe fn slot_free(p: ptr::NonNull<u8>) {
+    let pooled = SLOTS
+        .try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len >= POOL_MAX {
+                return false;
+            }
+            // SAFETY: the slot is unused and at least pointer-sized and -aligned.
+            unsafe { *p.as_ptr().cast::<*mut u8>() = s.head };
+            s.head = p.as_ptr();
+            s.len += 1;
+            true
+        })
+        .unwrap_or(false);
+    if !pooled {
+        // SAFETY: caller contract: p came from alloc(slot_layout()).
+        unsafe { std::alloc::dealloc(p.as_ptr(), slot_layout()) }
+    }
+}
+
+/// # Safety
+/// `p` must be a pooled slot holding a live `Thunk<F>`, consumed exactly once here.
+unsafe fn call_slot_thunk<F: FnOnce(&DeliveryReport<'_>)>(
+    p: *mut c_void,
+    report: Option<&DeliveryReport<'_>>,
+) {
+    // SAFETY: caller contract; the closure is moved out before its slot is recycled.
+    let thunk = unsafe { ptr::read(p.cast::<Thunk<F>>()) };
+    // SAFETY: the slot is no longer referenced.
+    unsafe { slot_free(ptr::NonNull::new_unchecked(p.cast::<u8>())) };
+    if let Some(r) = report {
+        (thunk.f)(r);
+    }
+}
+
 /// A per-message delivery closure (Python: `produce(..., on_delivery=fn)`), owned until
 /// librdkafka accepts the message.
 pub struct DeliveryCallback {
@@ -148,6 +247,24 @@ unsafe impl Send for DeliveryCallback {}
 impl DeliveryCallback {
     /// Wraps a closure. It runs once, on the thread that calls `poll`/`flush`/`close`.
     pub fn new<F: FnOnce(&DeliveryReport<'_>) + Send + 'static>(f: F) -> DeliveryCallback {
+        if std::mem::size_of::<Thunk<F>>() <= SLOT_SIZE
+            && std::mem::align_of::<Thunk<F>>() <= SLOT_ALIGN
+        {
+            // Small closures (the common case) live in a pooled slot.
+            let p = slot_alloc();
+            // SAFETY: the slot is large and aligned enough for Thunk<F> (checked above) and
+            // unused; call_slot_thunk::<F> reads it back exactly once.
+            unsafe {
+                ptr::write(
+                    p.as_ptr().cast::<Thunk<F>>(),
+                    Thunk {
+                        call: call_slot_thunk::<F>,
+                        f,
+                    },
+                )
+            };
+            return DeliveryCallback { ptr: p.cast() };
+        }
         let b = Box::new(Thunk {
             call: call_thunk::<F>,
             f,
@@ -337,6 +454,7 @@ impl ProducerBuilder {
         )?;
         Ok(Producer {
             topics: RwLock::new(HashMap::default()),
+            last_topic: AtomicPtr::new(ptr::null_mut()),
             closed: AtomicBool::new(false),
             client,
         })
@@ -355,6 +473,13 @@ impl std::fmt::Debug for ProducerBuilder {
 
 /// An owned topic handle (`rd_kafka_topic_t`), destroyed on drop.
 struct TopicHandle(ptr::NonNull<sys::rd_kafka_topic_t>);
+
+/// A cached topic: its name and handle. Boxed and never freed before the producer drops, so
+/// `Producer::last_topic` may point at it without a lock.
+struct TopicEntry {
+    name: Box<str>,
+    handle: TopicHandle,
+}
 
 // SAFETY: topic handles are reference-counted, thread-safe librdkafka objects.
 unsafe impl Send for TopicHandle {}
@@ -376,7 +501,10 @@ impl Drop for TopicHandle {
 /// is caught in C's frame and resumed from that call.
 pub struct Producer {
     // Field order matters: topic handles must be released before the client is destroyed.
-    topics: RwLock<HashMap<Box<str>, TopicHandle, FxBuild>>,
+    topics: RwLock<HashMap<Box<str>, Box<TopicEntry>, FxBuild>>,
+    /// The entry of the topic produced to last: most producers write one topic, and this skips
+    /// the lock and the hash on the hot path.
+    last_topic: AtomicPtr<TopicEntry>,
     closed: AtomicBool,
     client: NativeClient,
 }
@@ -401,27 +529,52 @@ impl Producer {
         self.client.name()
     }
 
+    #[inline]
     fn topic_handle(&self, topic: &str) -> Result<*mut sys::rd_kafka_topic_t> {
-        if let Some(t) = self
+        let last = self.last_topic.load(Ordering::Acquire);
+        if !last.is_null() {
+            // SAFETY: entries are boxed, never removed, and freed only when the producer drops,
+            // so a pointer published here stays valid for as long as `&self` is.
+            let e = unsafe { &*last };
+            if *e.name == *topic {
+                return Ok(e.handle.0.as_ptr());
+            }
+        }
+        self.topic_handle_slow(topic)
+    }
+
+    #[cold]
+    fn topic_handle_slow(&self, topic: &str) -> Result<*mut sys::rd_kafka_topic_t> {
+        let publish = |e: &TopicEntry| {
+            self.last_topic
+                .store((e as *const TopicEntry).cast_mut(), Ordering::Release);
+            e.handle.0.as_ptr()
+        };
+        if let Some(e) = self
             .topics
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(topic)
         {
-            return Ok(t.0.as_ptr());
+            return Ok(publish(e));
         }
         validate_topic_name(topic)?;
         let mut map = self.topics.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(t) = map.get(topic) {
-            return Ok(t.0.as_ptr());
+        if let Some(e) = map.get(topic) {
+            return Ok(publish(e));
         }
         let c = cstring("topic name", topic)?;
         // SAFETY: the client is live; c is NUL-terminated; null conf means the default topic conf.
         let rkt =
             unsafe { sys::rd_kafka_topic_new(self.client.ptr(), c.as_ptr(), ptr::null_mut()) };
         let rkt = ptr::NonNull::new(rkt).ok_or_else(KafkaError::last_error)?;
-        map.insert(topic.into(), TopicHandle(rkt));
-        Ok(rkt.as_ptr())
+        let entry = Box::new(TopicEntry {
+            name: topic.into(),
+            handle: TopicHandle(rkt),
+        });
+        let p = publish(&entry);
+        map.insert(topic.into(), entry);
+        Ok(p)
     }
 
     fn check_open(&self) -> Result<()> {
@@ -1068,6 +1221,28 @@ mod tests {
             assert!(validate_topic_name(bad).is_err(), "{bad:?}");
         }
         assert!(validate_topic_name(&"x".repeat(250)).is_err());
+    }
+
+    #[test]
+    fn large_and_small_closures_are_freed_without_running() {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        struct Count(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+        impl Drop for Count {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        for _ in 0..10_000 {
+            let small = Count(drops.clone());
+            drop(DeliveryCallback::new(move |_r| {
+                let _k = &small;
+            }));
+            let big = ([7u8; 256], Count(drops.clone()));
+            drop(DeliveryCallback::new(move |_r| {
+                let _k = &big;
+            }));
+        }
+        assert_eq!(drops.load(Ordering::SeqCst), 20_000);
     }
 
     #[test]
