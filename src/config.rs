@@ -321,7 +321,12 @@ const PYTHON_ONLY: &[(&str, &str)] = &[
         "logger",
         "`.logger(..)` on the client's builder (by default rkafka logs to the `log` crate)",
     ),
-    ("oauth_cb", "`.oauth_cb(..)` on the client's builder"),
+    (
+        "oauth_cb",
+        "librdkafka's own OAUTHBEARER token retrieval (`sasl.oauthbearer.method=oidc` with \
+         `sasl.oauthbearer.token.endpoint.url`, or `sasl.oauthbearer.config` for unsecured tokens); \
+         a Rust token-refresh closure is not available yet",
+    ),
     ("on_commit", "`ConsumerBuilder::on_commit(..)`"),
     (
         "on_assign",
