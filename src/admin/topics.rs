@@ -133,24 +133,20 @@ impl NewTopic {
         // SAFETY: null or a new object we own.
         let handle = unsafe { NewTopicHandle::from_raw(raw) }
             .ok_or_else(|| invalid_from_errbuf(op, &errbuf))?;
-        for (i, replicas) in self.replica_assignment.iter().enumerate() {
-            let mut ids = replicas.clone();
+        set_replica_assignment(op, &self.replica_assignment, &mut errbuf, |i, ids, eb| {
             // SAFETY: the handle is live; ids is a writable array of ids.len() ints that
-            // librdkafka copies; errbuf is writable for its length.
-            let code = unsafe {
+            // librdkafka copies; eb is writable for its length.
+            unsafe {
                 ffi::new_topic_set_replica_assignment(
                     handle.ptr(),
-                    i as i32,
+                    i,
                     ids.as_mut_ptr(),
                     ids.len(),
-                    errbuf.as_mut_ptr(),
-                    errbuf.len(),
+                    eb.as_mut_ptr(),
+                    eb.len(),
                 )
-            };
-            if code != 0 {
-                return Err(invalid_from_errbuf(op, &errbuf));
             }
-        }
+        })?;
         for (k, v) in &self.config {
             let ck = name_cstring(op, "config name", k)?;
             let cv = cstring("config value", v).map_err(|e| invalid(op, e.str()))?;
@@ -271,26 +267,39 @@ impl NewPartitions {
         // SAFETY: null or a new object we own.
         let handle = unsafe { NewPartitionsHandle::from_raw(raw) }
             .ok_or_else(|| invalid_from_errbuf(op, &errbuf))?;
-        for (i, replicas) in self.replica_assignment.iter().enumerate() {
-            let mut ids = replicas.clone();
-            // SAFETY: the handle is live; ids is a writable array librdkafka copies; errbuf is
-            // writable for its length.
-            let code = unsafe {
+        set_replica_assignment(op, &self.replica_assignment, &mut errbuf, |i, ids, eb| {
+            // SAFETY: the handle is live; ids is a writable array of ids.len() ints that
+            // librdkafka copies; eb is writable for its length.
+            unsafe {
                 ffi::new_partitions_set_replica_assignment(
                     handle.ptr(),
-                    i as i32,
+                    i,
                     ids.as_mut_ptr(),
                     ids.len(),
-                    errbuf.as_mut_ptr(),
-                    errbuf.len(),
+                    eb.as_mut_ptr(),
+                    eb.len(),
                 )
-            };
-            if code != 0 {
-                return Err(invalid_from_errbuf(op, &errbuf));
             }
-        }
+        })?;
         Ok(handle)
     }
+}
+
+/// Applies a replica assignment (one broker-id list per partition, in order) through `set`,
+/// the `rd_kafka_New*_set_replica_assignment` call of the object being built.
+fn set_replica_assignment(
+    op: &str,
+    assignment: &[Vec<i32>],
+    errbuf: &mut [libc::c_char],
+    mut set: impl FnMut(i32, &mut Vec<i32>, &mut [libc::c_char]) -> libc::c_int,
+) -> Result<()> {
+    for (i, replicas) in assignment.iter().enumerate() {
+        let mut ids = replicas.clone();
+        if set(i as i32, &mut ids, errbuf) != 0 {
+            return Err(invalid_from_errbuf(op, errbuf));
+        }
+    }
+    Ok(())
 }
 
 /// A broker: Python's `confluent_kafka.Node`.

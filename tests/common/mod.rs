@@ -2,10 +2,13 @@
 //! unique topic names, and running confluent-kafka-python scripts.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rkafka::Config;
@@ -289,4 +292,33 @@ pub fn run_python_file(name: &str, args: &[&str]) -> String {
         .join(name);
     let script = std::fs::read_to_string(&path).unwrap();
     run_python(&script, args)
+}
+
+/// Reads a spawned child's stdout line by line into a channel and collects its stderr, each on
+/// its own thread, so a test can wait for lines with a timeout and show stderr on failure.
+pub fn capture_output(child: &mut Child) -> (Receiver<String>, Arc<Mutex<String>>) {
+    let (tx, lines) = mpsc::channel();
+    let out = child.stdout.take().expect("stdout piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let (mut err, buf) = (child.stderr.take().expect("stderr piped"), stderr.clone());
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = err.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            buf.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    });
+    (lines, stderr)
 }
