@@ -136,87 +136,187 @@ unsafe fn call_thunk<F: FnOnce(&DeliveryReport<'_>)>(
     }
 }
 
-/// Size and alignment of the pooled slots that hold small per-message closures.
+/// Size and alignment of the slots that hold small per-message closures.
 const SLOT_SIZE: usize = 64;
 const SLOT_ALIGN: usize = 16;
-/// Free slots kept per thread for reuse (at most 8 MiB); beyond that they go back to the
-/// allocator. It covers librdkafka's default `queue.buffering.max.messages` (100,000), i.e. every
-/// closure a producer can have in flight at once.
-const POOL_MAX: usize = 1 << 17;
+/// Slots are allocated this many at a time (one allocation per 64 KiB) and move between a
+/// thread's cache and the shared pool in lists of this length.
+const SLAB: usize = 1024;
 
-fn slot_layout() -> std::alloc::Layout {
-    std::alloc::Layout::from_size_align(SLOT_SIZE, SLOT_ALIGN).expect("valid slot layout")
-}
-
-/// Free closure slots of this thread, as an intrusive list (each free slot stores the next).
-/// Producing many thousands of messages between polls overflows the allocator's small
-/// per-thread caches; with this pool a per-message closure costs a pop and a push instead of a
-/// malloc and a free.
-struct SlotPool {
+/// A singly linked list of free slots; each free slot stores the next pointer in its first word.
+struct FreeList {
     head: *mut u8,
     len: usize,
 }
 
-impl Drop for SlotPool {
+impl FreeList {
+    const EMPTY: FreeList = FreeList {
+        head: ptr::null_mut(),
+        len: 0,
+    };
+
+    /// # Safety
+    /// `p` must be an unused slot (at least pointer-sized and -aligned) not in any list.
+    unsafe fn push(&mut self, p: *mut u8) {
+        // SAFETY: caller contract: the slot is unused, so its first word is ours to write.
+        unsafe { *p.cast::<*mut u8>() = self.head };
+        self.head = p;
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<ptr::NonNull<u8>> {
+        let p = ptr::NonNull::new(self.head)?;
+        // SAFETY: a listed free slot stores the next pointer in its first word.
+        self.head = unsafe { *p.as_ptr().cast::<*mut u8>() };
+        self.len -= 1;
+        Some(p)
+    }
+
+    /// Splits off the first `n` slots (n <= len) as a list of their own.
+    fn split_off(&mut self, n: usize) -> FreeList {
+        let head = self.head;
+        let mut last = head;
+        for _ in 1..n {
+            // SAFETY: the list has at least n slots, each storing the next pointer.
+            last = unsafe { *last.cast::<*mut u8>() };
+        }
+        // SAFETY: `last` is the n-th slot of the list; its next pointer starts the rest.
+        self.head = unsafe { std::mem::replace(&mut *last.cast::<*mut u8>(), ptr::null_mut()) };
+        self.len -= n;
+        FreeList { head, len: n }
+    }
+}
+
+/// Free slots shared by all threads (a producing thread takes them, a polling thread returns
+/// them), and every slab ever allocated. Slabs are never freed: the memory retained is bounded
+/// by the peak number of closures in flight at once (64 bytes each).
+struct SharedSlots {
+    free: Vec<FreeList>,
+    slabs: Vec<usize>,
+}
+
+// SAFETY: the lists hold pointers to unused slots only; they are moved, never shared.
+unsafe impl Send for SharedSlots {}
+
+static SHARED_SLOTS: std::sync::Mutex<SharedSlots> = std::sync::Mutex::new(SharedSlots {
+    free: Vec::new(),
+    slabs: Vec::new(),
+});
+
+fn shared_slots() -> std::sync::MutexGuard<'static, SharedSlots> {
+    // The lists stay consistent even if a holder panicked (no user code runs under the lock).
+    SHARED_SLOTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// This thread's cache of free slots: a per-message closure costs a pop and a push; the shared
+/// pool is touched once per [`SLAB`] closures.
+struct LocalSlots {
+    head: std::cell::Cell<*mut u8>,
+    len: std::cell::Cell<usize>,
+}
+
+impl LocalSlots {
+    fn take(&self) -> FreeList {
+        FreeList {
+            head: self.head.replace(ptr::null_mut()),
+            len: self.len.replace(0),
+        }
+    }
+    fn put(&self, list: FreeList) {
+        self.head.set(list.head);
+        self.len.set(list.len);
+    }
+}
+
+impl Drop for LocalSlots {
     fn drop(&mut self) {
-        let mut p = self.head;
-        while !p.is_null() {
-            // SAFETY: every listed slot came from `alloc(slot_layout())`, holds the next pointer
-            // in its first word, and is freed once.
-            unsafe {
-                let next = *p.cast::<*mut u8>();
-                std::alloc::dealloc(p, slot_layout());
-                p = next;
-            }
+        let list = self.take();
+        if list.len > 0 {
+            shared_slots().free.push(list);
         }
     }
 }
 
 thread_local! {
-    static SLOTS: std::cell::RefCell<SlotPool> =
-        const { std::cell::RefCell::new(SlotPool { head: ptr::null_mut(), len: 0 }) };
+    static LOCAL_SLOTS: LocalSlots = const {
+        LocalSlots {
+            head: std::cell::Cell::new(ptr::null_mut()),
+            len: std::cell::Cell::new(0),
+        }
+    };
+}
+
+/// A list of free slots from the shared pool, or a new slab.
+fn refill() -> FreeList {
+    let mut shared = shared_slots();
+    if let Some(list) = shared.free.pop() {
+        return list;
+    }
+    let layout = std::alloc::Layout::from_size_align(SLOT_SIZE * SLAB, SLOT_ALIGN)
+        .expect("valid slab layout");
+    // SAFETY: the layout has a non-zero size.
+    let base = unsafe { std::alloc::alloc(layout) };
+    if base.is_null() {
+        std::alloc::handle_alloc_error(layout);
+    }
+    shared.slabs.push(base as usize);
+    let mut list = FreeList::EMPTY;
+    for i in (0..SLAB).rev() {
+        // SAFETY: slot i lies inside the new slab, is SLOT_ALIGN-aligned and unused.
+        unsafe { list.push(base.add(i * SLOT_SIZE)) };
+    }
+    list
 }
 
 fn slot_alloc() -> ptr::NonNull<u8> {
-    let pooled = SLOTS
-        .try_with(|s| {
-            let mut s = s.borrow_mut();
-            let p = s.head;
-            if !p.is_null() {
-                // SAFETY: a listed free slot stores the next pointer in its first word.
-                s.head = unsafe { *p.cast::<*mut u8>() };
-                s.len -= 1;
-            }
-            p
-        })
-        .unwrap_or(ptr::null_mut());
-    if let Some(p) = ptr::NonNull::new(pooled) {
-        return p;
-    }
-    // SAFETY: the layout has a non-zero size.
-    let p = unsafe { std::alloc::alloc(slot_layout()) };
-    ptr::NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(slot_layout()))
+    let local = LOCAL_SLOTS.try_with(|l| {
+        let head = l.head.get();
+        if !head.is_null() {
+            // SAFETY: a listed free slot stores the next pointer in its first word.
+            l.head.set(unsafe { *head.cast::<*mut u8>() });
+            l.len.set(l.len.get() - 1);
+            // SAFETY: checked non-null above.
+            return unsafe { ptr::NonNull::new_unchecked(head) };
+        }
+        let mut list = refill();
+        let p = list.pop().expect("a refill is never empty");
+        l.put(list);
+        p
+    });
+    // Only while this thread is being torn down: take a slot straight from the shared pool.
+    local.unwrap_or_else(|_| {
+        let mut list = refill();
+        let p = list.pop().expect("a refill is never empty");
+        if list.len > 0 {
+            shared_slots().free.push(list);
+        }
+        p
+    })
 }
 
 /// # Safety
 /// `p` must come from [`slot_alloc`] and no longer be used.
 unsafe fn slot_free(p: ptr::NonNull<u8>) {
-    let pooled = SLOTS
-        .try_with(|s| {
-            let mut s = s.borrow_mut();
-            if s.len >= POOL_MAX {
-                return false;
-            }
-            // SAFETY: the slot is unused and at least pointer-sized and -aligned.
-            unsafe { *p.as_ptr().cast::<*mut u8>() = s.head };
-            s.head = p.as_ptr();
-            s.len += 1;
-            true
-        })
-        .unwrap_or(false);
-    if !pooled {
-        // SAFETY: caller contract: p came from alloc(slot_layout()).
-        unsafe { std::alloc::dealloc(p.as_ptr(), slot_layout()) }
+    let cached = LOCAL_SLOTS.try_with(|l| {
+        // SAFETY: caller contract: the slot is unused, so its first word is ours to write.
+        unsafe { *p.as_ptr().cast::<*mut u8>() = l.head.get() };
+        l.head.set(p.as_ptr());
+        let len = l.len.get() + 1;
+        l.len.set(len);
+        if len >= 2 * SLAB {
+            let mut list = l.take();
+            let spill = list.split_off(SLAB);
+            l.put(list);
+            shared_slots().free.push(spill);
+        }
+    });
+    if cached.is_err() {
+        let mut list = FreeList::EMPTY;
+        // SAFETY: caller contract: the slot is unused.
+        unsafe { list.push(p.as_ptr()) };
+        shared_slots().free.push(list);
     }
 }
 
@@ -1243,6 +1343,42 @@ mod tests {
             }));
         }
         assert_eq!(drops.load(Ordering::SeqCst), 20_000);
+    }
+
+    #[test]
+    fn slots_move_between_threads_and_are_never_handed_out_twice() {
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        struct Count(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+        impl Drop for Count {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        // Producing threads that exit (their cached slots go to the shared pool) and a
+        // consuming thread that frees them all (spilling lists back), several rounds.
+        for round in 0..3 {
+            let made: Vec<DeliveryCallback> = (0..4)
+                .map(|_| {
+                    let drops = drops.clone();
+                    std::thread::spawn(move || {
+                        (0..2_500)
+                            .map(|_| {
+                                let c = Count(drops.clone());
+                                DeliveryCallback::new(move |_r| {
+                                    let _k = &c;
+                                })
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .flat_map(|t| t.join().unwrap())
+                .collect();
+            let live: std::collections::HashSet<usize> =
+                made.iter().map(|c| c.ptr.as_ptr() as usize).collect();
+            assert_eq!(live.len(), 10_000, "a slot was handed out twice");
+            std::thread::spawn(move || drop(made)).join().unwrap();
+            assert_eq!(drops.load(Ordering::SeqCst), 10_000 * (round + 1));
+        }
     }
 
     #[test]
