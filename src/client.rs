@@ -141,6 +141,9 @@ pub(crate) struct ClientContext {
     pub(crate) pending: AtomicUsize,
     /// Consumer-only callback state (rebalance and commit closures).
     pub(crate) consumer: Option<crate::consumer::ConsumerState>,
+    /// Futures and streams waiting for this client's queue events.
+    #[cfg(feature = "async")]
+    pub(crate) waiters: crate::aio::Waiters,
 }
 
 impl ClientContext {
@@ -158,6 +161,8 @@ impl ClientContext {
             undelivered: Mutex::new(Vec::new()),
             pending: AtomicUsize::new(0),
             consumer: None,
+            #[cfg(feature = "async")]
+            waiters: Default::default(),
         }
     }
 
@@ -330,6 +335,8 @@ impl NativeClient {
 impl Drop for NativeClient {
     fn drop(&mut self) {
         log::trace!(target: "rkafka", "destroying {}", self.name);
+        #[cfg(feature = "async")]
+        self.ctx.waiters.disable();
         // SAFETY: we own rk; it is destroyed exactly once, and the context it points to is
         // dropped only after this returns (field drop order).
         unsafe {

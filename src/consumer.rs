@@ -324,6 +324,16 @@ impl Consumer {
         self.client.ptr()
     }
 
+    #[cfg(feature = "async")]
+    pub(crate) fn client_arc(&self) -> &Arc<NativeClient> {
+        &self.client
+    }
+
+    #[cfg(feature = "async")]
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.get() == CLOSED
+    }
+
     fn check_open(&self) -> Result<()> {
         if self.state.get() == CLOSED {
             Err(KafkaError::new(ErrorCode::State, "the consumer is closed"))

@@ -38,6 +38,8 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod admin;
+#[cfg(feature = "async")]
+pub mod aio;
 mod client;
 pub mod config;
 pub mod consumer;
@@ -58,6 +60,8 @@ mod consts {
 pub use rdkafka_sys as sys;
 
 pub use admin::{AdminClient, AdminClientBuilder, AdminOptions};
+#[cfg(feature = "async")]
+pub use aio::{DeliveryFuture, FlushFuture, MessageStream, SendFuture};
 pub use client::{LogRecord, ThrottleEvent};
 pub use config::Config;
 pub use consumer::{

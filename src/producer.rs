@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use rdkafka_sys::bindings as sys;
@@ -374,6 +374,14 @@ impl DeliveryCallback {
         }
     }
 
+    /// Runs the closure now with `report` (consuming it).
+    #[cfg(feature = "async")]
+    pub(crate) fn call(self, report: &DeliveryReport<'_>) {
+        let p = self.into_raw();
+        // SAFETY: p came from into_raw just now and is consumed exactly once here.
+        unsafe { DeliveryCallback::invoke(p, report) }
+    }
+
     fn into_raw(self) -> *mut c_void {
         let p = self.ptr.as_ptr();
         std::mem::forget(self);
@@ -473,7 +481,19 @@ impl<'a> Record<'a> {
         self.on_delivery = Some(DeliveryCallback::new(f));
         self
     }
-    /// The topic.
+    /// Takes the per-message closure out (async wrappers chain it).
+    #[cfg(feature = "async")]
+    pub(crate) fn take_on_delivery(&mut self) -> Option<DeliveryCallback> {
+        self.on_delivery.take()
+    }
+
+    /// Puts a per-message closure back (or removes one).
+    #[cfg(feature = "async")]
+    pub(crate) fn set_on_delivery(&mut self, cb: Option<DeliveryCallback>) {
+        self.on_delivery = cb;
+    }
+
+    /// The topic this record goes to.
     pub fn topic_name(&self) -> &'a str {
         self.topic
     }
@@ -556,7 +576,7 @@ impl ProducerBuilder {
             topics: RwLock::new(HashMap::default()),
             last_topic: AtomicPtr::new(ptr::null_mut()),
             closed: AtomicBool::new(false),
-            client,
+            client: Arc::new(client),
         })
     }
 }
@@ -606,7 +626,8 @@ pub struct Producer {
     /// the lock and the hash on the hot path.
     last_topic: AtomicPtr<TopicEntry>,
     closed: AtomicBool,
-    client: NativeClient,
+    /// Shared with async delivery futures, which may outlive the producer value.
+    client: Arc<NativeClient>,
 }
 
 impl Producer {
@@ -627,6 +648,11 @@ impl Producer {
     /// The client instance name, e.g. `rdkafka#producer-1`.
     pub fn name(&self) -> &str {
         self.client.name()
+    }
+
+    #[cfg(feature = "async")]
+    pub(crate) fn client_arc(&self) -> &Arc<NativeClient> {
+        &self.client
     }
 
     #[inline]
