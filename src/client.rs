@@ -58,6 +58,7 @@ pub(crate) struct CommonCallbacks {
     pub(crate) throttle_cb: Option<Box<ThrottleFn>>,
     pub(crate) stats_cb: Option<Box<StatsFn>>,
     pub(crate) logger: Option<Box<LogFn>>,
+    pub(crate) oauth_cb: Option<Box<crate::oauth::OAuthFn>>,
 }
 
 impl std::fmt::Debug for CommonCallbacks {
@@ -67,6 +68,7 @@ impl std::fmt::Debug for CommonCallbacks {
             .field("throttle_cb", &self.throttle_cb.is_some())
             .field("stats_cb", &self.stats_cb.is_some())
             .field("logger", &self.logger.is_some())
+            .field("oauth_cb", &self.oauth_cb.is_some())
             .finish()
     }
 }
@@ -97,6 +99,23 @@ macro_rules! common_builder_methods {
         /// `statistics.interval.ms` (which must be set), from `poll`/`flush` on the calling thread.
         pub fn stats_cb(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
             self.common.stats_cb = Some(Box::new(f));
+            self
+        }
+
+        /// Python: `'oauth_cb': fn(oauthbearer_config) -> (token, expiry, principal, extensions)`.
+        /// Called with `sasl.oauthbearer.config` whenever librdkafka needs a token (at start and
+        /// at 80 % of each token's lifetime) when `sasl.mechanisms=OAUTHBEARER`. It runs on
+        /// librdkafka's **background thread** for every client type, so no poll is needed to
+        /// get the first token (hence `Send + Sync`). An `Err` (or a panic, which is caught)
+        /// reaches `error_cb` as `_AUTHENTICATION`; connections wait for the next refresh.
+        pub fn oauth_cb(
+            mut self,
+            f: impl Fn(&str) -> std::result::Result<$crate::OAuthToken, $crate::oauth::OAuthError>
+                + Send
+                + Sync
+                + 'static,
+        ) -> Self {
+            self.common.oauth_cb = Some(Box::new(f));
             self
         }
 
@@ -237,6 +256,14 @@ impl NativeClient {
             if ctx.common.stats_cb.is_some() {
                 sys::rd_kafka_conf_set_stats_cb(conf.ptr(), Some(stats_trampoline));
             }
+            if ctx.common.oauth_cb.is_some() {
+                sys::rd_kafka_conf_set_oauthbearer_token_refresh_cb(
+                    conf.ptr(),
+                    Some(crate::oauth::oauth_trampoline),
+                );
+                // Refresh on librdkafka's background thread (enabled below), not in poll.
+                sys::rd_kafka_conf_enable_sasl_queue(conf.ptr(), 1);
+            }
         }
         setup(&conf);
         let mut errbuf = [0 as c_char; 512];
@@ -251,6 +278,16 @@ impl NativeClient {
             ));
         };
         conf.into_raw();
+        if ctx.common.oauth_cb.is_some() {
+            // SAFETY: rk is live; the SASL queue was enabled on its configuration.
+            let err = unsafe { sys::rd_kafka_sasl_background_callbacks_enable(rk.as_ptr()) };
+            // SAFETY: err is null or an rd_kafka_error_t we now own.
+            if let Some(e) = unsafe { KafkaError::from_native(err) } {
+                // SAFETY: rk is live and not shared yet; destroyed once.
+                unsafe { sys::rd_kafka_destroy(rk.as_ptr()) };
+                return Err(e);
+            }
+        }
         // SAFETY: rk is live; rd_kafka_name returns a string owned by rk.
         let name = unsafe { cstr_lossy(sys::rd_kafka_name(rk.as_ptr())) }.into_owned();
         let _ = ctx.log_target.set(format!("rkafka::{name}"));

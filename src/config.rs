@@ -321,12 +321,7 @@ const PYTHON_ONLY: &[(&str, &str)] = &[
         "logger",
         "`.logger(..)` on the client's builder (by default rkafka logs to the `log` crate)",
     ),
-    (
-        "oauth_cb",
-        "librdkafka's own OAUTHBEARER token retrieval (`sasl.oauthbearer.method=oidc` with \
-         `sasl.oauthbearer.token.endpoint.url`, or `sasl.oauthbearer.config` for unsecured tokens); \
-         a Rust token-refresh closure is not available yet",
-    ),
+    ("oauth_cb", "`.oauth_cb(..)` on the client's builder"),
     ("on_commit", "`ConsumerBuilder::on_commit(..)`"),
     (
         "on_assign",

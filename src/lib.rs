@@ -47,6 +47,7 @@ pub mod error;
 pub mod message;
 pub mod metadata;
 pub mod mock;
+pub mod oauth;
 pub mod producer;
 pub mod topic_partition;
 mod util;
@@ -72,6 +73,7 @@ pub use error::{ConfigIssue, ErrorCode, KafkaError, Result};
 pub use message::{Headers, Message, MessageView, OwnedHeaders, Timestamp};
 pub use metadata::{BrokerMetadata, ClusterMetadata, PartitionMetadata, TopicMetadata};
 pub use mock::MockCluster;
+pub use oauth::OAuthToken;
 pub use producer::{
     DeliveryCallback, DeliveryReport, ProduceError, Producer, ProducerBuilder, Record, Undelivered,
 };

@@ -98,6 +98,17 @@ pub const SCRAM_USERS: &[(&str, &str, &str)] = &[
 
 impl Tansu {
     fn spawn(bin: &Path, dir: &TempDir, port: u16, extra: &[&str]) -> Child {
+        Tansu::spawn_advertising(bin, dir, port, port, extra)
+    }
+
+    /// Like `spawn`, telling clients (in metadata) to connect to `advertised` instead.
+    fn spawn_advertising(
+        bin: &Path,
+        dir: &TempDir,
+        port: u16,
+        advertised: u16,
+        extra: &[&str],
+    ) -> Child {
         let log = std::fs::File::create(dir.0.join(format!("broker-{port}.log"))).unwrap();
         let mut cmd = Command::new(bin);
         cmd.current_dir(&dir.0)
@@ -106,7 +117,7 @@ impl Tansu {
             .arg("--listener-url")
             .arg(format!("tcp://127.0.0.1:{port}"))
             .arg("--advertised-listener-url")
-            .arg(format!("tcp://127.0.0.1:{port}"))
+            .arg(format!("tcp://127.0.0.1:{advertised}"))
             .args(extra)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
@@ -151,6 +162,23 @@ impl Tansu {
             "tansu",
             &["--storage-engine", "memory://tansu/"],
         )
+    }
+
+    /// The prebuilt tansu (memory storage) advertising `advertised` as its address, so that
+    /// every client connection goes through a front listening there.
+    pub fn plain_advertising(advertised: u16) -> Tansu {
+        let bin = tansu_bin();
+        let dir = TempDir::new("tansu-front");
+        let port = free_port();
+        let args = ["--storage-engine", "memory://tansu/"];
+        let child = Tansu::spawn_advertising(&bin, &dir, port, advertised, &args);
+        Tansu {
+            child: Some(child),
+            port,
+            dir,
+            bin,
+            args: args.iter().map(|a| a.to_string()).collect(),
+        }
     }
 
     /// tansu 0.6.0 on sqlite storage (survives restarts), without authentication.

@@ -1,0 +1,122 @@
+//! OAUTHBEARER token refresh through a Rust closure (Python: the `oauth_cb` config callable),
+//! served for every client type on librdkafka's background thread, so a producer, consumer or
+//! admin client gets its first token without the application polling.
+
+use std::ffi::CString;
+use std::fmt;
+
+use libc::{c_char, c_void};
+use rdkafka_sys::bindings as sys;
+
+use crate::util::{self, cstr_lossy};
+
+/// A token returned by an `oauth_cb` closure (Python: the tuple
+/// `(token, expiry_epoch_seconds, principal, extensions)` that `oauth_cb` returns).
+///
+/// `Debug` never shows the token value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthToken {
+    /// The token value (for example a JWT), sent to the broker.
+    pub token: String,
+    /// When the token expires, in milliseconds since the Unix epoch (Python returns seconds as a
+    /// float). librdkafka asks for a new token at 80 % of the remaining lifetime.
+    pub lifetime_ms: i64,
+    /// The principal name the token authenticates.
+    pub principal: String,
+    /// SASL extensions (RFC 7628 key/value pairs) sent with the token.
+    pub extensions: Vec<(String, String)>,
+}
+
+impl fmt::Debug for OAuthToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthToken")
+            .field("token", &"[redacted]")
+            .field("lifetime_ms", &self.lifetime_ms)
+            .field("principal", &self.principal)
+            .field("extensions", &self.extensions)
+            .finish()
+    }
+}
+
+/// The error type an `oauth_cb` closure returns; its message reaches `error_cb` as an
+/// `_AUTHENTICATION` error (without any configured secret).
+pub type OAuthError = Box<dyn std::error::Error + Send + Sync>;
+
+pub(crate) type OAuthFn = dyn Fn(&str) -> std::result::Result<OAuthToken, OAuthError> + Send + Sync;
+
+fn c(what: &str, s: &str) -> std::result::Result<CString, String> {
+    CString::new(s).map_err(|_| format!("the token's {what} contains a NUL byte"))
+}
+
+/// Hands the closure's outcome to librdkafka.
+///
+/// # Safety
+/// `rk` must be the live client whose refresh callback is running.
+unsafe fn set_token(
+    rk: *mut sys::rd_kafka_t,
+    outcome: std::result::Result<OAuthToken, String>,
+) -> std::result::Result<(), String> {
+    let t = outcome?;
+    let token = c("value", &t.token)?;
+    let principal = c("principal", &t.principal)?;
+    let mut ext = Vec::with_capacity(t.extensions.len() * 2);
+    for (k, v) in &t.extensions {
+        ext.push(c("extension key", k)?);
+        ext.push(c("extension value", v)?);
+    }
+    let ext_ptrs: Vec<*const c_char> = ext.iter().map(|s| s.as_ptr()).collect();
+    let mut errbuf = [0 as c_char; 512];
+    // SAFETY: rk is live (caller contract); every string is NUL-terminated and outlives the
+    // call, which copies them; ext_ptrs has ext_ptrs.len() entries (key, value pairs).
+    let code = unsafe {
+        sys::rd_kafka_oauthbearer_set_token(
+            rk,
+            token.as_ptr(),
+            t.lifetime_ms,
+            principal.as_ptr(),
+            ext_ptrs.as_ptr().cast_mut(),
+            ext_ptrs.len(),
+            errbuf.as_mut_ptr(),
+            errbuf.len(),
+        )
+    } as i32;
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "librdkafka refused the token: {}",
+            util::errbuf_str(&errbuf)
+        ))
+    }
+}
+
+/// librdkafka's token refresh callback; runs on librdkafka's background thread.
+pub(crate) unsafe extern "C" fn oauth_trampoline(
+    rk: *mut sys::rd_kafka_t,
+    config: *const c_char,
+    opaque: *mut c_void,
+) {
+    // SAFETY: opaque is the ClientContext installed by NativeClient::new (alive while rk is);
+    // config is null or a NUL-terminated string valid for this call.
+    let (ctx, config) = unsafe {
+        (
+            &*opaque.cast::<crate::client::ClientContext>(),
+            cstr_lossy(config),
+        )
+    };
+    let Some(f) = &ctx.common.oauth_cb else {
+        return;
+    };
+    let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&config))) {
+        Ok(Ok(token)) => Ok(token),
+        Ok(Err(e)) => Err(format!("oauth_cb failed: {e}")),
+        Err(_) => Err("oauth_cb panicked".to_string()),
+    };
+    // SAFETY: rk is the live client running this callback.
+    if let Err(reason) = unsafe { set_token(rk, outcome) } {
+        let reason = ctx.scrub(&reason).replace('\0', " ");
+        let reason = CString::new(reason).expect("NULs replaced");
+        // SAFETY: rk is live; the reason is NUL-terminated and copied by librdkafka.
+        unsafe { sys::rd_kafka_oauthbearer_set_token_failure(rk, reason.as_ptr()) };
+    }
+}
