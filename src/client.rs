@@ -48,6 +48,8 @@ pub struct ThrottleEvent {
 pub(crate) type ErrorFn = dyn Fn(&KafkaError) + Send + Sync;
 pub(crate) type ThrottleFn = dyn Fn(&ThrottleEvent) + Send + Sync;
 pub(crate) type StatsFn = dyn Fn(&str) + Send + Sync;
+#[cfg(feature = "stats")]
+pub(crate) type StatisticsFn = dyn Fn(&crate::Statistics, &str) + Send + Sync;
 pub(crate) type LogFn = dyn Fn(&LogRecord<'_>) + Send + Sync;
 
 /// Client-wide callbacks every client type takes (the confluent-kafka-python config keys
@@ -57,8 +59,19 @@ pub(crate) struct CommonCallbacks {
     pub(crate) error_cb: Option<Box<ErrorFn>>,
     pub(crate) throttle_cb: Option<Box<ThrottleFn>>,
     pub(crate) stats_cb: Option<Box<StatsFn>>,
+    #[cfg(feature = "stats")]
+    pub(crate) statistics_cb: Option<Box<StatisticsFn>>,
     pub(crate) logger: Option<Box<LogFn>>,
     pub(crate) oauth_cb: Option<Box<crate::oauth::OAuthFn>>,
+}
+
+impl CommonCallbacks {
+    fn has_statistics_cb(&self) -> bool {
+        #[cfg(feature = "stats")]
+        return self.statistics_cb.is_some();
+        #[cfg(not(feature = "stats"))]
+        false
+    }
 }
 
 impl std::fmt::Debug for CommonCallbacks {
@@ -67,6 +80,7 @@ impl std::fmt::Debug for CommonCallbacks {
             .field("error_cb", &self.error_cb.is_some())
             .field("throttle_cb", &self.throttle_cb.is_some())
             .field("stats_cb", &self.stats_cb.is_some())
+            .field("statistics_cb", &self.has_statistics_cb())
             .field("logger", &self.logger.is_some())
             .field("oauth_cb", &self.oauth_cb.is_some())
             .finish()
@@ -99,6 +113,18 @@ macro_rules! common_builder_methods {
         /// `statistics.interval.ms` (which must be set), from `poll`/`flush` on the calling thread.
         pub fn stats_cb(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
             self.common.stats_cb = Some(Box::new(f));
+            self
+        }
+
+        /// Typed statistics: like [`stats_cb`](Self::stats_cb) (set `statistics.interval.ms`),
+        /// with librdkafka's JSON parsed into a [`Statistics`]($crate::Statistics) and passed
+        /// beside the raw JSON. Python has no typed form. Feature `stats` (default).
+        #[cfg(feature = "stats")]
+        pub fn statistics_cb(
+            mut self,
+            f: impl Fn(&$crate::Statistics, &str) + Send + Sync + 'static,
+        ) -> Self {
+            self.common.statistics_cb = Some(Box::new(f));
             self
         }
 
@@ -253,7 +279,7 @@ impl NativeClient {
             if ctx.common.throttle_cb.is_some() {
                 sys::rd_kafka_conf_set_throttle_cb(conf.ptr(), Some(throttle_trampoline));
             }
-            if ctx.common.stats_cb.is_some() {
+            if ctx.common.stats_cb.is_some() || ctx.common.has_statistics_cb() {
                 sys::rd_kafka_conf_set_stats_cb(conf.ptr(), Some(stats_trampoline));
             }
             if ctx.common.oauth_cb.is_some() {
@@ -562,10 +588,20 @@ unsafe extern "C" fn stats_trampoline(
 unsafe fn stats_inner(json: *mut c_char, json_len: usize, opaque: *mut c_void) {
     // SAFETY: opaque is our context.
     let ctx = unsafe { ctx_from(opaque) };
+    // SAFETY: json points to json_len readable bytes for this call.
+    let bytes = unsafe { std::slice::from_raw_parts(json.cast::<u8>(), json_len) };
+    let text = String::from_utf8_lossy(bytes);
     if let Some(cb) = &ctx.common.stats_cb {
-        // SAFETY: json points to json_len readable bytes for this call.
-        let bytes = unsafe { std::slice::from_raw_parts(json.cast::<u8>(), json_len) };
-        let text = String::from_utf8_lossy(bytes);
         util::catch(|| cb(&text));
+    }
+    #[cfg(feature = "stats")]
+    if let Some(cb) = &ctx.common.statistics_cb {
+        match crate::Statistics::from_json(&text) {
+            Ok(stats) => {
+                util::catch(|| cb(&stats, &text));
+            }
+            // Not silently: the raw JSON still went to stats_cb if set; say why this did not.
+            Err(e) => log::warn!(target: ctx.log_target(), "statistics_cb skipped: {e}"),
+        }
     }
 }

@@ -49,6 +49,8 @@ pub mod metadata;
 pub mod mock;
 pub mod oauth;
 pub mod producer;
+#[cfg(feature = "stats")]
+pub mod stats;
 pub mod topic_partition;
 mod util;
 
@@ -77,6 +79,8 @@ pub use oauth::OAuthToken;
 pub use producer::{
     DeliveryCallback, DeliveryReport, ProduceError, Producer, ProducerBuilder, Record, Undelivered,
 };
+#[cfg(feature = "stats")]
+pub use stats::Statistics;
 pub use topic_partition::{Offset, OffsetReset, TopicPartition};
 pub use util::Timeout;
 
