@@ -53,3 +53,15 @@ pub fn die(usage: &str, msg: &str) -> ! {
     eprintln!("error: {msg}\n\n{usage}");
     std::process::exit(2)
 }
+
+/// `mock` starts an in-process [`rkafka::MockCluster`] (kept alive by the returned value) and
+/// gives its address; anything else is taken as the bootstrap servers.
+pub fn bootstrap_or_mock(arg: &str) -> (Option<rkafka::MockCluster>, String) {
+    if arg != "mock" {
+        return (None, arg.to_string());
+    }
+    let cluster = rkafka::MockCluster::new(1).expect("an in-process mock cluster");
+    let servers = cluster.bootstrap_servers().to_string();
+    eprintln!("mock cluster at {servers}");
+    (Some(cluster), servers)
+}

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use rkafka::Config;
 
+pub mod oauth_front;
+
 /// The cache `scripts/install-brokers.sh` fills (outside the repository).
 fn cache_dir() -> PathBuf {
     if let Ok(c) = std::env::var("RKAFKA_CACHE") {
@@ -349,4 +351,23 @@ pub fn capture_output(child: &mut Child) -> (Receiver<String>, Arc<Mutex<String>
         }
     });
     (lines, stderr)
+}
+
+/// The binary of example `name`, built by `cargo test` next to the test binaries
+/// (target/<profile>/deps/<test> -> target/<profile>/examples/<name>).
+pub fn example_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let p = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        p.exists(),
+        "example binary {} not built (run via `cargo test`)",
+        p.display()
+    );
+    p
 }

@@ -1,0 +1,171 @@
+//! A minimal SASL/OAUTHBEARER front for tests. No broker available here speaks OAUTHBEARER
+//! (tansu implements SCRAM only, the mock cluster no SASL at all), so tests put this before the
+//! prebuilt tansu: it answers SaslHandshake and SaslAuthenticate itself as a Kafka broker does
+//! (RFC 7628 client first message, the token checked by `accept`), records what it received,
+//! and after a successful authentication pipes the connection to tansu unchanged. tansu
+//! advertises the front's address, so every client connection goes through it.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use rkafka::Config;
+
+use super::Tansu;
+
+/// What the front saw: (token, extensions) of each SaslAuthenticate.
+pub type Seen = Arc<Mutex<Vec<(String, Vec<String>)>>>;
+
+pub struct Front {
+    pub port: u16,
+    pub seen: Seen,
+    _broker: Tansu,
+}
+
+fn read_frame(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len)?;
+    let mut buf = vec![0u8; i32::from_be_bytes(len) as usize];
+    s.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+fn write_frame(s: &mut TcpStream, body: &[u8]) -> std::io::Result<()> {
+    let mut out = (body.len() as i32).to_be_bytes().to_vec();
+    out.extend_from_slice(body);
+    s.write_all(&out)
+}
+
+/// Offset of the request body: api_key, api_version, correlation_id, client_id (header v1).
+fn body_start(frame: &[u8]) -> usize {
+    let client_id_len = i16::from_be_bytes([frame[8], frame[9]]);
+    10 + client_id_len.max(0) as usize
+}
+
+fn handle(
+    mut client: TcpStream,
+    backend_port: u16,
+    seen: Seen,
+    accept: fn(&str) -> bool,
+) -> std::io::Result<()> {
+    let mut backend = TcpStream::connect(("127.0.0.1", backend_port))?;
+    loop {
+        let frame = read_frame(&mut client)?;
+        let api_key = i16::from_be_bytes([frame[0], frame[1]]);
+        let version = i16::from_be_bytes([frame[2], frame[3]]);
+        let corr = &frame[4..8];
+        let body = &frame[body_start(&frame)..];
+        match api_key {
+            17 => {
+                // SaslHandshake: only OAUTHBEARER is enabled here.
+                let n = i16::from_be_bytes([body[0], body[1]]) as usize;
+                let mech = String::from_utf8_lossy(&body[2..2 + n]).into_owned();
+                let mut r = corr.to_vec();
+                let err: i16 = if mech == "OAUTHBEARER" { 0 } else { 33 };
+                r.extend_from_slice(&err.to_be_bytes());
+                r.extend_from_slice(&1i32.to_be_bytes());
+                r.extend_from_slice(&11i16.to_be_bytes());
+                r.extend_from_slice(b"OAUTHBEARER");
+                write_frame(&mut client, &r)?;
+                if err != 0 {
+                    return Ok(());
+                }
+            }
+            36 => {
+                // SaslAuthenticate: "n,,\x01auth=Bearer <token>\x01k=v\x01...\x01\x01".
+                let n = i32::from_be_bytes([body[0], body[1], body[2], body[3]]) as usize;
+                let msg = String::from_utf8_lossy(&body[4..4 + n]).into_owned();
+                let mut token = String::new();
+                let mut exts = Vec::new();
+                for part in msg.split('\x01').skip(1).filter(|p| !p.is_empty()) {
+                    match part.strip_prefix("auth=Bearer ") {
+                        Some(t) => token = t.to_string(),
+                        None => exts.push(part.to_string()),
+                    }
+                }
+                let ok = accept(&token);
+                seen.lock().unwrap().push((token, exts));
+                let mut r = corr.to_vec();
+                if ok {
+                    r.extend_from_slice(&0i16.to_be_bytes());
+                    r.extend_from_slice(&(-1i16).to_be_bytes());
+                } else {
+                    let m = b"invalid token";
+                    r.extend_from_slice(&58i16.to_be_bytes()); // SASL_AUTHENTICATION_FAILED
+                    r.extend_from_slice(&(m.len() as i16).to_be_bytes());
+                    r.extend_from_slice(m);
+                }
+                r.extend_from_slice(&0i32.to_be_bytes()); // auth_bytes
+                if version >= 1 {
+                    r.extend_from_slice(&0i64.to_be_bytes()); // session_lifetime_ms
+                }
+                write_frame(&mut client, &r)?;
+                if !ok {
+                    return Ok(());
+                }
+                break;
+            }
+            _ => {
+                // ApiVersions and anything else before authentication: tansu answers.
+                write_frame(&mut backend, &frame)?;
+                let resp = read_frame(&mut backend)?;
+                write_frame(&mut client, &resp)?;
+            }
+        }
+    }
+    // Authenticated: from here on the connection is tansu's.
+    let (mut c2, mut b2) = (client.try_clone()?, backend.try_clone()?);
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut c2, &mut b2);
+        let _ = b2.shutdown(std::net::Shutdown::Both);
+    });
+    let _ = std::io::copy(&mut backend, &mut client);
+    let _ = client.shutdown(std::net::Shutdown::Both);
+    Ok(())
+}
+
+impl Front {
+    /// Starts tansu behind a front accepting the tokens for which `accept` is true.
+    pub fn start(accept: fn(&str) -> bool) -> Front {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let broker = Tansu::plain_advertising(port);
+        let backend_port = broker.port;
+        let seen: Seen = Arc::default();
+        let s2 = seen.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let seen = s2.clone();
+                std::thread::spawn(move || {
+                    let _ = handle(conn, backend_port, seen, accept);
+                });
+            }
+        });
+        Front {
+            port,
+            seen,
+            _broker: broker,
+        }
+    }
+
+    /// A SASL_PLAINTEXT/OAUTHBEARER config for this front.
+    pub fn config(&self) -> Config {
+        Config::from([
+            ("bootstrap.servers", format!("127.0.0.1:{}", self.port)),
+            ("security.protocol", "SASL_PLAINTEXT".into()),
+            ("sasl.mechanisms", "OAUTHBEARER".into()),
+            ("sasl.oauthbearer.config", "scope=kafka-test".into()),
+        ])
+    }
+
+    /// Every token presented so far.
+    pub fn tokens(&self) -> BTreeSet<String> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+}
