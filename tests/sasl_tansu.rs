@@ -148,3 +148,50 @@ fn plain_which_tansu_lacks_fails_just_as_clearly() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn set_sasl_credentials_at_run_time_fixes_a_wrong_password() {
+    let broker = Tansu::sasl();
+    let topic = unique("sasl-rt");
+    let errors: Arc<Mutex<Vec<KafkaError>>> = Arc::default();
+    let delivered: Arc<Mutex<Vec<Option<KafkaError>>>> = Arc::default();
+    let (e, d) = (errors.clone(), delivered.clone());
+    let cfg = sasl_config(&broker, "SCRAM-SHA-256", "alice", "wrong-password")
+        .with("message.timeout.ms", "30000")
+        .with("reconnect.backoff.max.ms", "1000");
+    // The admin client and the producer both start with the wrong password ...
+    let admin = rkafka::AdminClient::new(cfg.clone()).unwrap();
+    let producer = Producer::builder(cfg)
+        .error_cb(move |err| e.lock().unwrap().push(err.clone()))
+        .on_delivery(move |r| d.lock().unwrap().push(r.error().cloned()))
+        .build()
+        .unwrap();
+    producer
+        .produce(Record::new(&topic).value("after the fix"))
+        .unwrap();
+    let start = Instant::now();
+    while errors.lock().unwrap().is_empty() && start.elapsed() < Duration::from_secs(15) {
+        producer.poll(Duration::from_millis(100));
+    }
+    assert!(errors
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| e.code() == ErrorCode::Authentication));
+    // ... and get the right one at run time: the next connection authenticates.
+    admin.set_sasl_credentials("alice", "alice-secret").unwrap();
+    let res = admin
+        .create_topics(
+            &[rkafka::admin::NewTopic::new(&topic, 1, 1)],
+            &rkafka::AdminOptions::new().request_timeout(Duration::from_secs(20)),
+        )
+        .unwrap();
+    res[&topic].as_ref().unwrap();
+    producer
+        .set_sasl_credentials("alice", "alice-secret")
+        .unwrap();
+    assert_eq!(producer.flush(Duration::from_secs(30)), 0);
+    let d = delivered.lock().unwrap();
+    assert_eq!(d.len(), 1);
+    assert!(d[0].is_none(), "not delivered after the fix: {:?}", d[0]);
+}
