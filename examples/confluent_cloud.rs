@@ -39,9 +39,7 @@ const USAGE: &str = "usage: confluent_cloud [-b bootstrap-servers] [-X key=value
 fn main() {
     let args = common::parse_args(USAGE);
     let opts = common::Options::parse(args.rest, USAGE, &["-t", "--timeout"], &[]);
-    if let Some(extra) = opts.positional.first() {
-        common::die(USAGE, &format!("unexpected argument {extra:?}"));
-    }
+    opts.no_positional(USAGE);
     let topic = opts.get("-t").unwrap_or("rkafka-test-topic");
     let timeout = Duration::from_secs(opts.parsed("--timeout", USAGE).unwrap_or(60));
     let mut config = args.config;

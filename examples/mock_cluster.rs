@@ -27,39 +27,23 @@ const USAGE: &str = "usage: mock_cluster [-n brokers] [-t topic[:partitions]]...
 
 fn main() {
     let args = common::parse_args(USAGE);
-    // -t may repeat, so topics are collected here rather than through common::Options.
-    let mut brokers = 1;
-    let mut topics: Vec<(String, i32)> = Vec::new();
-    let mut forever = false;
-    let mut rest = args.rest.into_iter();
-    while let Some(a) = rest.next() {
-        match a.as_str() {
-            "-n" => {
-                brokers = rest
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or_else(|| common::die(USAGE, "-n needs a number of brokers"))
-            }
-            "-t" => {
-                let spec = rest
-                    .next()
-                    .unwrap_or_else(|| common::die(USAGE, "-t needs topic[:partitions]"));
-                let (name, partitions) = match spec.split_once(':') {
-                    Some((n, p)) => (
-                        n.to_string(),
-                        p.parse()
-                            .unwrap_or_else(|_| common::die(USAGE, &format!("-t {spec}"))),
-                    ),
-                    None => (spec, 1),
-                };
-                topics.push((name, partitions));
-            }
-            "--forever" => forever = true,
-            other => common::die(USAGE, &format!("unexpected argument {other:?}")),
-        }
-    }
-    let specs: Vec<(&str, i32)> = topics.iter().map(|(t, p)| (t.as_str(), *p)).collect();
-    let cluster = common::start_mock(brokers, &specs);
+    let opts = common::Options::parse(args.rest, USAGE, &["-n", "-t"], &["--forever"]);
+    opts.no_positional(USAGE);
+    let brokers = opts.parsed("-n", USAGE).unwrap_or(1);
+    let forever = opts.has("--forever");
+    let topics: Vec<(&str, i32)> = opts
+        .all("-t")
+        .iter()
+        .map(|spec| match spec.split_once(':') {
+            Some((name, p)) => (
+                name,
+                p.parse()
+                    .unwrap_or_else(|_| common::die(USAGE, &format!("-t {spec}"))),
+            ),
+            None => (spec.as_str(), 1),
+        })
+        .collect();
+    let cluster = common::start_mock(brokers, &topics);
     println!("bootstrap.servers={}", cluster.bootstrap_servers());
     let _ = std::io::stdout().flush();
     eprintln!(

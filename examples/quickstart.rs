@@ -29,25 +29,10 @@ const USAGE: &str =
 fn main() {
     let args = common::parse_args(USAGE);
     let mut config = args.config;
-    let mut topic = "rkafka-quickstart".to_string();
-    let mut count: u64 = 10_000;
-    let mut rest = args.rest.into_iter();
-    while let Some(a) = rest.next() {
-        match a.as_str() {
-            "-t" => {
-                topic = rest
-                    .next()
-                    .unwrap_or_else(|| common::die(USAGE, "-t needs a topic"))
-            }
-            "-n" => {
-                count = rest
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or_else(|| common::die(USAGE, "-n needs a number"))
-            }
-            other => common::die(USAGE, &format!("unexpected argument {other:?}")),
-        }
-    }
+    let opts = common::Options::parse(args.rest, USAGE, &["-t", "-n"], &[]);
+    opts.no_positional(USAGE);
+    let topic = opts.get("-t").unwrap_or("rkafka-quickstart").to_string();
+    let count: u64 = opts.parsed("-n", USAGE).unwrap_or(10_000);
 
     let (libv, libn) = rkafka::libversion();
     println!("librdkafka {libv} (0x{libn:08x})");

@@ -40,9 +40,7 @@ fn main() {
         &["-t", "-d", "-m", "-u", "-s"],
         &["--tls"],
     );
-    if let Some(extra) = opts.positional.first() {
-        common::die(USAGE, &format!("unexpected argument {extra:?}"));
-    }
+    opts.no_positional(USAGE);
     let mut config = args.config;
     if config.get("bootstrap.servers").is_none() {
         common::die(USAGE, "-b <bootstrap-servers> is required");

@@ -254,6 +254,20 @@ fn fill_and_commit(
     c.close(Duration::from_secs(10)).unwrap();
 }
 
+/// A new topic with `counts.len()` partitions filled as [`fill_and_commit`] does, and the
+/// group it committed for: `(topic, group)`.
+fn topic_with_group(
+    bootstrap: &str,
+    prefix: &str,
+    counts: &[usize],
+    commits: &[(i32, i64)],
+) -> (String, String) {
+    let (topic, group) = (unique(prefix), unique(&format!("{prefix}-g")));
+    create_topic_py(bootstrap, &topic, counts.len() as i32, &[]);
+    fill_and_commit(bootstrap, &topic, counts, &group, commits);
+    (topic, group)
+}
+
 /// What `get_watermark_offsets` prints for (topic, partition, committed, lag) rows.
 fn watermark_table(rows: &[(&str, i32, Option<i64>, i64)]) -> String {
     let mut out = format!(
@@ -279,9 +293,7 @@ fn watermark_table(rows: &[(&str, i32, Option<i64>, i64)]) -> String {
 fn get_watermark_offsets_shows_committed_offsets_and_lag() {
     let broker = Tansu::sqlite();
     let b = broker.bootstrap();
-    let (topic, group) = (unique("wm"), unique("wm-g"));
-    create_topic_py(&b, &topic, 2, &[]);
-    fill_and_commit(&b, &topic, &[7, 5], &group, &[(0, 3)]);
+    let (topic, group) = topic_with_group(&b, "wm", &[7, 5], &[(0, 3)]);
     let out = run_example("get_watermark_offsets", &[&b, &group, &topic], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
@@ -475,9 +487,7 @@ fn sasl_producer_and_confluent_cloud_against_scram_tansu() {
 fn adminapi_logger_lists_groups_and_logs_through_the_custom_logger() {
     let broker = Tansu::plain();
     let b = broker.bootstrap();
-    let (topic, group) = (unique("log"), unique("log-g"));
-    create_topic_py(&b, &topic, 1, &[]);
-    fill_and_commit(&b, &topic, &[1], &group, &[(0, 1)]);
+    let (_topic, group) = topic_with_group(&b, "log", &[1], &[(0, 1)]);
     let out = run_example("adminapi_logger", &[&b], "");
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");

@@ -65,16 +65,16 @@ pub fn fail(msg: &str) -> ! {
 
 /// An example's own options (`-t topic`, `--tls`, ...) and its positional arguments.
 pub struct Options {
-    values: HashMap<String, String>,
+    values: HashMap<String, Vec<String>>,
     /// The arguments that are neither options nor their values, in order.
     pub positional: Vec<String>,
 }
 
 impl Options {
     /// Splits `rest` (from [`parse_args`]) into the options named in `with_value` (each takes
-    /// the next argument), the bare `flags`, and positional arguments.
+    /// the next argument, and may be repeated), the bare `flags`, and positional arguments.
     pub fn parse(rest: Vec<String>, usage: &str, with_value: &[&str], flags: &[&str]) -> Options {
-        let mut values = HashMap::new();
+        let mut values: HashMap<String, Vec<String>> = HashMap::new();
         let mut positional = Vec::new();
         let mut it = rest.into_iter();
         while let Some(a) = it.next() {
@@ -82,9 +82,9 @@ impl Options {
                 let v = it
                     .next()
                     .unwrap_or_else(|| die(usage, &format!("{a} needs a value")));
-                values.insert(a, v);
+                values.entry(a).or_default().push(v);
             } else if flags.contains(&a.as_str()) {
-                values.insert(a, String::new());
+                values.entry(a).or_default();
             } else {
                 positional.push(a);
             }
@@ -92,9 +92,21 @@ impl Options {
         Options { values, positional }
     }
 
-    /// The value of option `name`, if given.
+    /// Exits with the usage if there are positional arguments (for examples that take none).
+    pub fn no_positional(&self, usage: &str) {
+        if let Some(extra) = self.positional.first() {
+            die(usage, &format!("unexpected argument {extra:?}"));
+        }
+    }
+
+    /// The (last) value of option `name`, if given.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
+        self.all(name).last().map(String::as_str)
+    }
+
+    /// Every value of option `name`, in order.
+    pub fn all(&self, name: &str) -> &[String] {
+        self.values.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Whether the bare flag `name` was given.
