@@ -7,6 +7,14 @@
 //! Prints one line per result (topic, resource, group, partition, user, ...) on stdout and
 //! exits 1 if the request or any item failed, 2 on bad usage. Run without arguments for the
 //! list of operations.
+//!
+//! Against tansu: `scripts/brokers.sh start; eval "$(scripts/brokers.sh env)"`, then e.g.
+//! `cargo run --example admin -- "$RKAFKA_TANSU_BOOTSTRAP" create_topics my-topic:3` (the
+//! README's *AdminClient operations* table says which operations tansu supports). On the SASL
+//! broker (which does not auto-create topics): `cargo run --example admin --
+//! "$RKAFKA_TANSU_SASL_BOOTSTRAP" create_topics my-topic:1 -X security.protocol=SASL_PLAINTEXT
+//! -X sasl.mechanisms=SCRAM-SHA-256 -X sasl.username=alice -X sasl.password=alice-secret`. The
+//! mock cluster has no admin API handlers (requests end in `_TIMED_OUT`): not applicable.
 
 mod common;
 

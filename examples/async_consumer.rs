@@ -36,7 +36,7 @@ fn main() {
     }
     let [bootstrap, group, topic] = <[String; 3]>::try_from(positional)
         .unwrap_or_else(|_| common::die(USAGE, "need <bootstrap-servers|mock> <group> <topic>"));
-    let (cluster, bootstrap) = common::bootstrap_or_mock(&bootstrap);
+    let (cluster, bootstrap) = common::servers_or_mock(&bootstrap);
     let mut config = args.config;
     config.set("bootstrap.servers", bootstrap);
     if cluster.is_some() {

@@ -31,7 +31,7 @@ fn main() {
         c.parse()
             .unwrap_or_else(|_| common::die(USAGE, "count must be a number"))
     });
-    let (_cluster, bootstrap) = common::bootstrap_or_mock(&bootstrap);
+    let (_cluster, bootstrap) = common::servers_or_mock(&bootstrap);
     let mut config = args.config;
     config.set("bootstrap.servers", bootstrap);
     let producer = Producer::new(config).unwrap_or_else(|e| common::die(USAGE, &e.to_string()));

@@ -11,14 +11,16 @@
 //!
 //! Against tansu: `scripts/brokers.sh start; eval "$(scripts/brokers.sh env)"` then
 //! `cargo run --example consumer -- "$RKAFKA_TANSU_BOOTSTRAP" my-group my-topic`. Against the
-//! mock cluster, run it with the bootstrap servers a `MockCluster` prints (e.g. from
-//! `cargo run --example quickstart`, which then consumes its own messages back).
+//! mock cluster: start `cargo run --example mock_cluster -- -t my-topic:3` in another
+//! terminal, fill the topic with the `producer` example, and pass the `bootstrap.servers` it
+//! prints (`cargo run --example quickstart` also consumes from its own embedded mock cluster).
 
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use common::show;
 use rkafka::{Consumer, ErrorCode, Rebalance};
 
 const USAGE: &str = "usage: consumer <bootstrap-servers> <group> <topic>... [--max-messages N] [-X key=value]... [-F file.properties]";
@@ -103,11 +105,6 @@ fn main() {
                 }
             }
             Some(Ok(msg)) => {
-                let show = |b: Option<&[u8]>| {
-                    b.map_or("None".to_string(), |b| {
-                        String::from_utf8_lossy(b).into_owned()
-                    })
-                };
                 println!(
                     "{} [{}] @ {} key={} value={}",
                     msg.topic(),

@@ -7,9 +7,11 @@
 //! cargo run --example eos_transactions -- <bootstrap> <input-topic> <output-topic> <group>
 //!     [--max-messages N] [--idle-exit SECONDS] [-X key=value]... [-F file.properties]
 //! ```
-//! Against tansu: `scripts/brokers.sh start; eval "$(scripts/brokers.sh env)"`, then use
-//! `"$RKAFKA_TANSU_BOOTSTRAP"`. The mock cluster does not store transactional offsets, so this
-//! example needs a real broker.
+//! Against tansu: `scripts/brokers.sh start; eval "$(scripts/brokers.sh env)"`, fill the input
+//! topic (e.g. `cargo run --example producer -- "$RKAFKA_TANSU_BOOTSTRAP" in < lines.txt`), then
+//! `cargo run --example eos_transactions -- "$RKAFKA_TANSU_BOOTSTRAP" in out my-group
+//! --idle-exit 5`. The mock cluster does not store transactional offsets, so this example needs
+//! a real broker.
 
 mod common;
 

@@ -5,9 +5,12 @@
 //! cargo run --example producer -- <bootstrap-servers> <topic> [-X key=value]... [-F file.properties]
 //! ```
 //! Failed deliveries are reported on stderr; at EOF it flushes, and exits non-zero if any
-//! message was not delivered. Against the mock cluster, use the bootstrap servers printed by
-//! `cargo run --example quickstart`'s embedded cluster, or any tansu broker started by
-//! `scripts/brokers.sh start`.
+//! message was not delivered.
+//!
+//! Against tansu: `scripts/brokers.sh start; eval "$(scripts/brokers.sh env)"`, then
+//! `cargo run --example producer -- "$RKAFKA_TANSU_BOOTSTRAP" my-topic < lines.txt`.
+//! Against the mock cluster: start `cargo run --example mock_cluster -- -t my-topic:3` in
+//! another terminal and pass the `bootstrap.servers` it prints.
 
 mod common;
 

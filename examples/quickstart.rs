@@ -1,5 +1,6 @@
 //! rkafka quickstart: produce 10,000 messages with delivery reports, then consume them back
-//! with a consumer group.
+//! with a consumer group. No confluent-kafka-python twin (`confluent_cloud` is the closest:
+//! one message there and back).
 //!
 //! ```text
 //! cargo run --example quickstart                         # embedded mock cluster, no broker needed
@@ -9,6 +10,9 @@
 //! ```
 //! Options: `-b brokers`, `-X key=value` (any librdkafka property), `-F file.properties`,
 //! `-t topic` (default `rkafka-quickstart`), `-n count` (default 10000).
+//!
+//! Against tansu: `scripts/brokers.sh start; eval "$(scripts/brokers.sh env)"`, then
+//! `cargo run --example quickstart -- -b "$RKAFKA_TANSU_BOOTSTRAP"`.
 
 mod common;
 
@@ -16,7 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rkafka::{Consumer, ErrorCode, MockCluster, Producer, Rebalance, Record};
+use common::fail;
+use rkafka::{Consumer, ErrorCode, Producer, Rebalance, Record};
 
 const USAGE: &str =
     "usage: quickstart [-b brokers] [-X key=value]... [-F file.properties] [-t topic] [-n count]";
@@ -24,51 +29,17 @@ const USAGE: &str =
 fn main() {
     let args = common::parse_args(USAGE);
     let mut config = args.config;
-    let mut topic = "rkafka-quickstart".to_string();
-    let mut count: u64 = 10_000;
-    let mut rest = args.rest.into_iter();
-    while let Some(a) = rest.next() {
-        match a.as_str() {
-            "-t" => {
-                topic = rest
-                    .next()
-                    .unwrap_or_else(|| common::die(USAGE, "-t needs a topic"))
-            }
-            "-n" => {
-                count = rest
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or_else(|| common::die(USAGE, "-n needs a number"))
-            }
-            other => common::die(USAGE, &format!("unexpected argument {other:?}")),
-        }
-    }
+    let opts = common::Options::parse(args.rest, USAGE, &["-t", "-n"], &[]);
+    opts.no_positional(USAGE);
+    let topic = opts.get("-t").unwrap_or("rkafka-quickstart").to_string();
+    let count: u64 = opts.parsed("-n", USAGE).unwrap_or(10_000);
 
     let (libv, libn) = rkafka::libversion();
     println!("librdkafka {libv} (0x{libn:08x})");
     println!("builtin.features: {}", rkafka::builtin_features().join(","));
 
     // Without bootstrap servers, start librdkafka's embedded mock cluster.
-    let _mock;
-    if config.get("bootstrap.servers").is_none() && config.get("metadata.broker.list").is_none() {
-        let cluster = MockCluster::new(3)
-            .unwrap_or_else(|e| fail(&format!("cannot start the mock cluster: {e}")));
-        cluster
-            .create_topic(&topic, 4, 3)
-            .unwrap_or_else(|e| fail(&e.to_string()));
-        println!("no bootstrap servers given (-b or KAFKA_BOOTSTRAP_SERVERS): using librdkafka's embedded mock cluster at {}", cluster.bootstrap_servers());
-        config.set("bootstrap.servers", cluster.bootstrap_servers());
-        _mock = Some(cluster);
-    } else {
-        _mock = None;
-        println!(
-            "bootstrap.servers = {}",
-            config
-                .get("bootstrap.servers")
-                .or(config.get("metadata.broker.list"))
-                .unwrap_or("")
-        );
-    }
+    let _mock = common::bootstrap_or_mock(&mut config, 3, &[(&topic, 4)]);
 
     let consumer_config = config.clone();
     let delivered = Arc::new(AtomicU64::new(0));
@@ -156,9 +127,4 @@ fn main() {
     if consumed < count {
         std::process::exit(1);
     }
-}
-
-fn fail(msg: &str) -> ! {
-    eprintln!("error: {msg}");
-    std::process::exit(1)
 }

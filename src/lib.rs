@@ -18,16 +18,36 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The main calls side by side (the full table, with every public call of
+//! confluent-kafka-python 2.12.1 including the admin types and the asyncio API, is the
+//! *Python → Rust* section of this crate's `README.md`; `tests/python_guide.rs` checks it against
+//! the installed Python package):
+//!
 //! | confluent-kafka-python | rkafka |
 //! |---|---|
-//! | `Producer(conf)` | [`Producer::new`], [`Producer::builder`] for callables |
-//! | `conf['on_delivery']`, `error_cb`, `throttle_cb`, `stats_cb`, `logger` | [`ProducerBuilder`] methods |
+//! | `Producer(conf)`, `Consumer(conf)`, `AdminClient(conf)` | [`Producer::new`], [`Consumer::new`], [`AdminClient::new`]; `::builder` for the callables |
+//! | a config dict | [`Config`] (`Config::from([...])`, [`Config::from_properties_file`], [`Config::from_env`]) |
+//! | `conf['error_cb']`, `throttle_cb`, `stats_cb`, `logger` | `.error_cb(..)`, `.throttle_cb(..)`, `.stats_cb(..)`, `.logger(..)` on [`ProducerBuilder`], [`ConsumerBuilder`], [`AdminClientBuilder`] |
+//! | `conf['oauth_cb']` | `.oauth_cb(\|oauthbearer_config\| Ok(OAuthToken { .. }))` on the three builders ([`OAuthToken`]) |
+//! | `conf['stats_cb']` parsed | `.statistics_cb(\|stats: &Statistics, json\| ..)` (feature `stats`, `rkafka::Statistics`) |
+//! | `conf['on_delivery']`, `conf['on_commit']` | [`ProducerBuilder::on_delivery`], [`ConsumerBuilder::on_commit`] |
 //! | `p.produce(topic, value, key, partition, on_delivery, timestamp, headers)` | [`Producer::produce`] with a [`Record`] |
+//! | `BufferError` | `Err(`[`ProduceError`]`)`, [`ProduceError::is_queue_full`]; [`Producer::produce_wait`] |
 //! | `p.poll(t)`, `p.flush(t)`, `len(p)`, `p.purge(..)` | [`Producer::poll`], [`Producer::flush`], [`Producer::len`], [`Producer::purge`] |
+//! | `p.init_transactions(t)`, ..., `p.commit_transaction(t)` | [`Producer::init_transactions`], ..., [`Producer::commit_transaction`] |
 //! | `p.list_topics(topic, timeout)` | [`Producer::list_topics`] → [`ClusterMetadata`] |
-//! | `p.set_sasl_credentials(u, p)` | [`Producer::set_sasl_credentials`] |
-//! | `KafkaError` | [`KafkaError`], [`ErrorCode`] |
+//! | `p.set_sasl_credentials(u, p)` | [`Producer::set_sasl_credentials`] (also on [`Consumer`], [`AdminClient`]) |
+//! | `c.subscribe(topics, on_assign, on_revoke, on_lost)` | [`Consumer::subscribe`] with [`Rebalance`] |
+//! | `c.poll(t)`, `c.consume(n, t)` | [`Consumer::poll`] → [`BorrowedMessage`], [`Consumer::consume`] → [`MessageBatch`] |
+//! | `c.commit(message=m)`, `c.commit(offsets=..)`, `c.commit()` | [`Consumer::commit_message`], [`Consumer::commit_offsets`], [`Consumer::commit`] |
+//! | `c.close()` | [`Consumer::close`] (bounded; also on drop) |
+//! | `Message` | [`Message`], [`MessageView`], [`BorrowedMessage`], [`OwnedMessage`], [`DeliveryReport`] |
+//! | `TopicPartition`, `OFFSET_*`, `TIMESTAMP_*` | [`TopicPartition`], [`Offset`], [`Timestamp`] |
+//! | `KafkaError`, `KafkaException`, `KafkaError._PARTITION_EOF` | [`KafkaError`] (`Err`), [`ErrorCode::PartitionEof`] |
+//! | `a.create_topics(..)` and every other admin call | the same names on [`AdminClient`], options in [`AdminOptions`] |
+//! | `AIOProducer.produce(..)`, `AIOConsumer.poll(..)` | `Producer::send(record).await`, `Producer::produce_future(record)`, `Consumer::stream()` (feature `async`, module `aio`) |
 //! | `confluent_kafka.version()`, `libversion()` | [`version`], [`libversion`] |
+//! | `'test.mock.num.brokers'` | [`MockCluster`] |
 //!
 //! Threads: [`Producer`] is `Send + Sync`. Delivery, error, throttle and stats callbacks run on
 //! the thread that calls `poll`/`flush`/`close`; a panic in one is caught before it reaches C

@@ -4,31 +4,12 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use common::{unique, Tansu};
-
-fn example(name: &str) -> PathBuf {
-    // target/<profile>/deps/<this test> -> target/<profile>/examples/<name>
-    let exe = std::env::current_exe().unwrap();
-    let p = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        p.exists(),
-        "example binary {} not built (run `cargo test`, or `cargo build --example {name}` first)",
-        p.display()
-    );
-    p
-}
+use common::{example_bin, unique, Tansu};
 
 fn admin(bootstrap: &str, args: &[&str]) -> Output {
-    Command::new(example("admin"))
+    Command::new(example_bin("admin"))
         .env_remove("KAFKA_BOOTSTRAP_SERVERS")
         .arg(bootstrap)
         .args(args)
@@ -168,7 +149,7 @@ fn create_acls_against_tansu_aborts_inside_librdkafka() {
     use std::os::unix::process::ExitStatusExt;
     let broker = Tansu::plain();
     // Run in the broker's scratch directory, so a core dump (if enabled) is cleaned up too.
-    let o = Command::new(example("admin"))
+    let o = Command::new(example_bin("admin"))
         .current_dir(&broker.dir.0)
         .env_remove("KAFKA_BOOTSTRAP_SERVERS")
         .arg(broker.bootstrap())

@@ -1,0 +1,105 @@
+//! The README's *Python → Rust* guide against the installed confluent-kafka-python 2.12.1: every
+//! public call, class, constant and config callback Python has must be named in the Python
+//! column of its section (a row may say why it does not apply), and every `KafkaError` code
+//! constant must be the `ErrorCode` of the same value and name.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use rkafka::ErrorCode;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct PublicApi {
+    /// (README `###` section, or `*` for anywhere in the guide; Python name).
+    names: Vec<(String, String)>,
+    /// `KafkaError.<NAME>` constants and their values.
+    error_codes: Vec<(String, i32)>,
+}
+
+fn python_api() -> PublicApi {
+    serde_json::from_str(&common::run_python_file("public_api.py", &[])).unwrap()
+}
+
+/// The guide's sections: heading → the words in the Python column of its table rows.
+fn guide_sections() -> BTreeMap<String, Vec<String>> {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("\n## Python → Rust\n")
+        .expect("README has the guide");
+    let guide = &readme[start + 1..];
+    let end = guide[3..].find("\n## ").map_or(guide.len(), |e| e + 3);
+    let mut sections = BTreeMap::new();
+    let mut current = String::new();
+    for line in guide[..end].lines() {
+        if let Some(heading) = line.strip_prefix("### ") {
+            current = heading.to_string();
+        } else if line.starts_with("| ") && !line.starts_with("|---") {
+            let python = line[2..].split(" | ").next().unwrap_or("");
+            let words = python
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '*'))
+                .filter(|w| !w.is_empty())
+                .map(str::to_string);
+            sections
+                .entry(current.clone())
+                .or_insert_with(Vec::new)
+                .extend(words);
+        }
+    }
+    sections
+}
+
+/// `name` is one of `words`, or matches a `PREFIX_*` word.
+fn names(words: &[String], name: &str) -> bool {
+    words.iter().any(|w| {
+        w == name
+            || w.strip_suffix('*')
+                .is_some_and(|prefix| !prefix.is_empty() && name.starts_with(prefix))
+    })
+}
+
+#[test]
+fn every_python_call_has_a_row_in_the_guide() {
+    let api = python_api();
+    let sections = guide_sections();
+    let everywhere: Vec<String> = sections.values().flatten().cloned().collect();
+    let mut missing = Vec::new();
+    for (section, name) in &api.names {
+        let words = if section == "*" {
+            &everywhere
+        } else {
+            sections
+                .get(section)
+                .unwrap_or_else(|| panic!("README guide has no section `### {section}`"))
+        };
+        if !names(words, name) {
+            missing.push(format!("{section}: {name}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "confluent-kafka-python names without a row in README's Python → Rust guide:\n  {}",
+        missing.join("\n  ")
+    );
+    assert!(api.names.len() > 250, "{}", api.names.len());
+}
+
+#[test]
+fn every_kafka_error_constant_is_the_error_code_of_the_same_name() {
+    let api = python_api();
+    let mismatched: Vec<String> = api
+        .error_codes
+        .iter()
+        .filter(|(name, value)| ErrorCode::from_raw(*value).name() != *name)
+        .map(|(name, value)| {
+            format!(
+                "KafkaError.{name} = {value} is {:?} ({})",
+                ErrorCode::from_raw(*value),
+                ErrorCode::from_raw(*value).name()
+            )
+        })
+        .collect();
+    assert!(mismatched.is_empty(), "{}", mismatched.join("\n"));
+    assert!(api.error_codes.len() > 150, "{}", api.error_codes.len());
+}
