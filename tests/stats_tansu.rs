@@ -139,3 +139,43 @@ fn malformed_statistics_json_is_a_clear_error() {
     assert_eq!(s.name, "x");
     assert_eq!(s.txmsgs, 0);
 }
+
+#[test]
+fn throttle_cb_reports_broker_name_id_and_time() {
+    // Neither tansu nor the mock cluster ever throttles; the test front (see
+    // tests/common/oauth_front.rs) marks every Produce response as throttled for 250 ms.
+    let front = common::oauth_front::Front::start_throttling(|t| t == "tok-throttle", 250);
+    let topic = unique("throttled");
+    let events: Arc<Mutex<Vec<rkafka::ThrottleEvent>>> = Arc::default();
+    let e2 = events.clone();
+    let p = Producer::builder(front.config())
+        .oauth_cb(|_| {
+            Ok(rkafka::OAuthToken {
+                token: "tok-throttle".into(),
+                lifetime_ms: (std::time::SystemTime::now() + Duration::from_secs(3600))
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis() as i64,
+                principal: "p".into(),
+                extensions: Vec::new(),
+            })
+        })
+        .throttle_cb(move |ev| e2.lock().unwrap().push(ev.clone()))
+        .build()
+        .unwrap();
+    p.produce(Record::new(&topic).value("x")).unwrap();
+    assert_eq!(p.flush(Duration::from_secs(30)), 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while events.lock().unwrap().is_empty() && Instant::now() < deadline {
+        p.poll(Duration::from_millis(100));
+    }
+    let events = events.lock().unwrap().clone();
+    let ev = events.first().expect("no throttle event");
+    assert_eq!(ev.throttle_time, Duration::from_millis(250));
+    assert_eq!(ev.broker_id, 111, "tansu's node id");
+    assert!(
+        ev.broker_name.contains(&front.port.to_string()),
+        "{}",
+        ev.broker_name
+    );
+}

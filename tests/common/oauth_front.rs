@@ -48,6 +48,7 @@ fn handle(
     backend_port: u16,
     seen: Seen,
     accept: fn(&str) -> bool,
+    throttle_ms: i32,
 ) -> std::io::Result<()> {
     let mut backend = TcpStream::connect(("127.0.0.1", backend_port))?;
     loop {
@@ -116,11 +117,41 @@ fn handle(
     }
     // Authenticated: from here on the connection is tansu's.
     let (mut c2, mut b2) = (client.try_clone()?, backend.try_clone()?);
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut c2, &mut b2);
-        let _ = b2.shutdown(std::net::Shutdown::Both);
-    });
-    let _ = std::io::copy(&mut backend, &mut client);
+    if throttle_ms == 0 {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut c2, &mut b2);
+            let _ = b2.shutdown(std::net::Shutdown::Both);
+        });
+        let _ = std::io::copy(&mut backend, &mut client);
+    } else {
+        // Frame by frame, remembering which requests are Produce (and their version) so
+        // their responses can carry a throttle time, as a broker over its quota answers.
+        let produce: Arc<Mutex<std::collections::HashMap<[u8; 4], i16>>> = Arc::default();
+        let p2 = produce.clone();
+        std::thread::spawn(move || {
+            while let Ok(f) = read_frame(&mut c2) {
+                if i16::from_be_bytes([f[0], f[1]]) == 0 {
+                    let version = i16::from_be_bytes([f[2], f[3]]);
+                    p2.lock().unwrap().insert([f[4], f[5], f[6], f[7]], version);
+                }
+                if write_frame(&mut b2, &f).is_err() {
+                    break;
+                }
+            }
+            let _ = b2.shutdown(std::net::Shutdown::Both);
+        });
+        while let Ok(mut f) = read_frame(&mut backend) {
+            let version = produce.lock().unwrap().remove(&f[..4]);
+            if let Some(v) = version {
+                // throttle_time_ms ends the body; flexible versions (9+) add empty tags (0).
+                let end = f.len() - usize::from(v >= 9);
+                f[end - 4..end].copy_from_slice(&throttle_ms.to_be_bytes());
+            }
+            if write_frame(&mut client, &f).is_err() {
+                break;
+            }
+        }
+    }
     let _ = client.shutdown(std::net::Shutdown::Both);
     Ok(())
 }
@@ -128,6 +159,12 @@ fn handle(
 impl Front {
     /// Starts tansu behind a front accepting the tokens for which `accept` is true.
     pub fn start(accept: fn(&str) -> bool) -> Front {
+        Front::start_throttling(accept, 0)
+    }
+
+    /// Like [`Front::start`], and every Produce response tells the client it was throttled
+    /// for `throttle_ms` (0: responses pass unchanged).
+    pub fn start_throttling(accept: fn(&str) -> bool, throttle_ms: i32) -> Front {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let broker = Tansu::plain_advertising(port);
@@ -138,7 +175,7 @@ impl Front {
             for conn in listener.incoming().flatten() {
                 let seen = s2.clone();
                 std::thread::spawn(move || {
-                    let _ = handle(conn, backend_port, seen, accept);
+                    let _ = handle(conn, backend_port, seen, accept, throttle_ms);
                 });
             }
         });
