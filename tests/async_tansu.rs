@@ -16,11 +16,7 @@ use rkafka::{Config, Consumer, ErrorCode, Producer, Record};
 
 fn consumer_config(broker: &Tansu, group: &str) -> Config {
     broker
-        .config()
-        .with("group.id", group)
-        .with("auto.offset.reset", "earliest")
-        .with("session.timeout.ms", "6000")
-        .with("heartbeat.interval.ms", "500")
+        .group_config(group)
         .with("enable.partition.eof", "false")
 }
 

@@ -9,17 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::{create_topic_py, run_python_file, unique, Tansu};
 use rkafka::{
-    Config, Consumer, ErrorCode, Offset, OffsetReset, Producer, Rebalance, Record, TopicPartition,
+    Consumer, ErrorCode, Offset, OffsetReset, Producer, Rebalance, Record, TopicPartition,
 };
-
-fn group_config(broker: &Tansu, group: &str) -> Config {
-    broker
-        .config()
-        .with("group.id", group)
-        .with("auto.offset.reset", "earliest")
-        .with("session.timeout.ms", "6000")
-        .with("heartbeat.interval.ms", "500")
-}
 
 /// Polls until `n` messages arrived (bounded), returning (partition, offset, key, value) in order.
 /// (partition, offset, key, value, headers, timestamp) of one consumed message.
@@ -71,7 +62,7 @@ fn rust_to_rust_exactly_once_in_order_per_partition() {
     }
     assert_eq!(producer.flush(Duration::from_secs(60)), 0);
 
-    let consumer = Consumer::new(group_config(&broker, &unique("g"))).unwrap();
+    let consumer = Consumer::new(broker.group_config(&unique("g"))).unwrap();
     consumer.subscribe(&[&topic], Rebalance::new()).unwrap();
     let got = consume_n(&consumer, 10_000, Duration::from_secs(120));
     assert_eq!(got.len(), 10_000);
@@ -110,7 +101,7 @@ fn python_to_rust_with_headers_and_timestamps() {
         "produce_all.py",
         &[&broker.bootstrap(), &topic, "10000", &TS.to_string()],
     );
-    let consumer = Consumer::new(group_config(&broker, &unique("g"))).unwrap();
+    let consumer = Consumer::new(broker.group_config(&unique("g"))).unwrap();
     consumer.subscribe(&[&topic], Rebalance::new()).unwrap();
     let got = consume_n(&consumer, 10_000, Duration::from_secs(120));
     assert_eq!(got.len(), 10_000);
@@ -198,7 +189,9 @@ fn two_consumers_split_and_rebalance(strategy: &str) {
     let topic = unique("split");
     create_topic_py(&broker.bootstrap(), &topic, 4, &[]);
     let group = unique("g");
-    let cfg = group_config(&broker, &group).with("partition.assignment.strategy", strategy);
+    let cfg = broker
+        .group_config(&group)
+        .with("partition.assignment.strategy", strategy);
     type Events = Arc<Mutex<Vec<Ev>>>;
     let (ea, eb): (Events, Events) = Default::default();
     let a = Consumer::new(cfg.clone()).unwrap();
@@ -293,8 +286,12 @@ fn on_assign_shows_committed_offsets_and_can_set_the_start() {
     let group = unique("g");
     // A first member commits offset 7 on partition 0 only.
     {
-        let c = Consumer::new(group_config(&broker, &group).with("enable.auto.commit", "false"))
-            .unwrap();
+        let c = Consumer::new(
+            broker
+                .group_config(&group)
+                .with("enable.auto.commit", "false"),
+        )
+        .unwrap();
         c.commit_offsets(
             &[TopicPartition::with_offset(&topic, 0, 7).metadata("checkpoint")],
             false,
@@ -305,7 +302,7 @@ fn on_assign_shows_committed_offsets_and_can_set_the_start() {
     type Seen = Arc<Mutex<BTreeMap<i32, (Offset, Option<String>)>>>;
     let seen: Seen = Arc::default();
     let s = seen.clone();
-    let c = Consumer::new(group_config(&broker, &group)).unwrap();
+    let c = Consumer::new(broker.group_config(&group)).unwrap();
     c.subscribe(
         &[&topic],
         Rebalance::new().on_assign(move |_c, parts| {
@@ -347,7 +344,7 @@ fn close_is_bounded_when_the_broker_is_killed() {
     producer.produce(Record::new(&topic).value("x")).unwrap();
     assert_eq!(producer.flush(Duration::from_secs(10)), 0);
     drop(producer);
-    let c = Consumer::new(group_config(&broker, &unique("g"))).unwrap();
+    let c = Consumer::new(broker.group_config(&unique("g"))).unwrap();
     c.subscribe(&[&topic], Rebalance::new()).unwrap();
     assert_eq!(consume_n(&c, 1, Duration::from_secs(60)).len(), 1);
     broker.kill();
@@ -365,7 +362,7 @@ fn close_is_bounded_when_the_broker_is_killed() {
 
     // Drop is bounded the same way.
     let mut broker2 = Tansu::plain();
-    let c2 = Consumer::builder(group_config(&broker2, &unique("g")))
+    let c2 = Consumer::builder(broker2.group_config(&unique("g")))
         .close_timeout_on_drop(Duration::from_secs(2))
         .build()
         .unwrap();

@@ -86,10 +86,7 @@ fn consumer_statistics_show_group_and_lag() {
     let g = got.clone();
     let c = Consumer::builder(
         broker
-            .config()
-            .with("group.id", unique("g"))
-            .with("auto.offset.reset", "earliest")
-            .with("session.timeout.ms", "6000")
+            .group_config(&unique("g"))
             .with("statistics.interval.ms", "200"),
     )
     .statistics_cb(move |s, _| g.lock().unwrap().push(s.clone()))

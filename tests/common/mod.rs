@@ -145,9 +145,19 @@ impl Tansu {
 
     /// Starts `bin` with `args` in a fresh scratch directory on a free port.
     fn start(bin: PathBuf, prefix: &str, args: &[&str]) -> Tansu {
+        Tansu::start_advertising(bin, prefix, args, None)
+    }
+
+    /// Like `start`; with `advertised`, metadata tells clients to connect there instead.
+    fn start_advertising(
+        bin: PathBuf,
+        prefix: &str,
+        args: &[&str],
+        advertised: Option<u16>,
+    ) -> Tansu {
         let dir = TempDir::new(prefix);
         let port = free_port();
-        let child = Tansu::spawn(&bin, &dir, port, args);
+        let child = Tansu::spawn_advertising(&bin, &dir, port, advertised.unwrap_or(port), args);
         Tansu {
             child: Some(child),
             port,
@@ -169,18 +179,12 @@ impl Tansu {
     /// The prebuilt tansu (memory storage) advertising `advertised` as its address, so that
     /// every client connection goes through a front listening there.
     pub fn plain_advertising(advertised: u16) -> Tansu {
-        let bin = tansu_bin();
-        let dir = TempDir::new("tansu-front");
-        let port = free_port();
-        let args = ["--storage-engine", "memory://tansu/"];
-        let child = Tansu::spawn_advertising(&bin, &dir, port, advertised, &args);
-        Tansu {
-            child: Some(child),
-            port,
-            dir,
-            bin,
-            args: args.iter().map(|a| a.to_string()).collect(),
-        }
+        Tansu::start_advertising(
+            tansu_bin(),
+            "tansu-front",
+            &["--storage-engine", "memory://tansu/"],
+            Some(advertised),
+        )
     }
 
     /// tansu 0.6.0 on sqlite storage (survives restarts), without authentication.
@@ -249,6 +253,16 @@ impl Tansu {
 
     pub fn bootstrap(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// A consumer config for `group` reading from the beginning, with the short session
+    /// timeout tansu needs (it holds JoinGroup for about half of it).
+    pub fn group_config(&self, group: &str) -> Config {
+        self.config()
+            .with("group.id", group)
+            .with("auto.offset.reset", "earliest")
+            .with("session.timeout.ms", "6000")
+            .with("heartbeat.interval.ms", "500")
     }
 
     /// A config with this broker's address and test-friendly timeouts.
