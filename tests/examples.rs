@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{create_topic_py, example_bin, unique, Tansu};
+use common::{create_topic_py, example_bin, run_example, unique, Tansu};
 
 #[test]
 fn quickstart_runs_on_the_embedded_mock_cluster() {
@@ -180,24 +180,6 @@ fn eos_transactions_turns_n_inputs_into_n_committed_outputs() {
 }
 
 /// Runs an example binary with `args`, feeding it `stdin`; returns its output.
-fn run_example(name: &str, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(example_bin(name))
-        .env_remove("KAFKA_BOOTSTRAP_SERVERS")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

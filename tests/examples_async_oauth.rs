@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::oauth_front::Front;
-use common::{create_topic_py, example_bin, unique, Tansu};
+use common::{create_topic_py, example_bin, run_example, unique, Tansu};
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
@@ -113,27 +112,20 @@ fn accept_jwt(token: &str) -> bool {
 fn oauth_producer_authenticates_with_its_token() {
     let front = Front::start(accept_jwt);
     let topic = unique("ex-oauth");
-    let mut p = Command::new(example_bin("oauth_producer"))
-        .args([
-            &format!("127.0.0.1:{}", front.port),
+    let input: String = (0..10).map(|i| format!("order {i}\n")).collect();
+    let bootstrap = format!("127.0.0.1:{}", front.port);
+    let out = run_example(
+        "oauth_producer",
+        &[
+            &bootstrap,
             &topic,
             "--principal",
             "svc-orders",
             "-X",
             "sasl.oauthbearer.config=scope=orders",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut stdin = p.stdin.take().unwrap();
-        for i in 0..10 {
-            writeln!(stdin, "order {i}").unwrap();
-        }
-    }
-    let out = p.wait_with_output().unwrap();
+        ],
+        &input,
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -145,9 +137,10 @@ fn oauth_producer_authenticates_with_its_token() {
     assert!(!front.tokens().is_empty());
 
     // With another principal the broker refuses it: the example fails, it does not hang.
-    let mut p = Command::new(example_bin("oauth_producer"))
-        .args([
-            &format!("127.0.0.1:{}", front.port),
+    let out = run_example(
+        "oauth_producer",
+        &[
+            &bootstrap,
             &topic,
             "--principal",
             "intruder",
@@ -155,14 +148,9 @@ fn oauth_producer_authenticates_with_its_token() {
             "sasl.oauthbearer.config=scope=orders",
             "-X",
             "message.timeout.ms=3000",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(p.stdin.take().unwrap(), "x").unwrap();
-    let out = p.wait_with_output().unwrap();
+        ],
+        "x\n",
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

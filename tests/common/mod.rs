@@ -2,7 +2,7 @@
 //! unique topic names, and running confluent-kafka-python scripts.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -384,4 +384,24 @@ pub fn example_bin(name: &str) -> PathBuf {
         p.display()
     );
     p
+}
+
+/// Runs example `name` with `args`, `stdin` as its input and no `KAFKA_BOOTSTRAP_SERVERS` from
+/// the environment; returns its output.
+pub fn run_example(name: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = Command::new(example_bin(name))
+        .env_remove("KAFKA_BOOTSTRAP_SERVERS")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
