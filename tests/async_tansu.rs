@@ -231,7 +231,7 @@ fn stream_reads_all_exactly_once(on_tokio: bool) {
         "stream-fut"
     });
     create_topic_py(&broker.bootstrap(), &topic, 3, &[]);
-    const N: usize = 20_000;
+    const N: usize = 100_000;
     produce_sync(&broker, &topic, N);
     let mut consumer = Consumer::new(consumer_config(&broker, &unique("g"))).unwrap();
     consumer

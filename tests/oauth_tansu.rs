@@ -203,3 +203,48 @@ fn oauth_cb_as_a_config_key_names_the_builder_method() {
     let err = Producer::new(Config::from([("oauth_cb", "x")])).unwrap_err();
     assert!(err.to_string().contains(".oauth_cb("), "{err}");
 }
+
+#[test]
+fn a_failing_oauth_cb_reaches_error_cb_on_the_consumer_and_admin_client_too() {
+    let front = Front::start(|t| t.starts_with("tok-"));
+    let failing = |_: &str| -> Result<OAuthToken, rkafka::oauth::OAuthError> {
+        Err("identity provider unreachable".into())
+    };
+    let seen =
+        |errors: &Arc<Mutex<Vec<KafkaError>>>| {
+            errors.lock().unwrap().iter().any(|e| {
+                e.code() == ErrorCode::Authentication && e.str().contains("identity provider")
+            })
+        };
+
+    // Consumer: the error arrives through poll, which returns no message and does not hang.
+    let c_errors: Arc<Mutex<Vec<KafkaError>>> = Arc::default();
+    let e2 = c_errors.clone();
+    let consumer = Consumer::builder(front.config().with("group.id", unique("g")))
+        .oauth_cb(failing)
+        .error_cb(move |e| e2.lock().unwrap().push(e.clone()))
+        .build()
+        .unwrap();
+    consumer.subscribe(&["t"], Default::default()).unwrap();
+    let start = Instant::now();
+    while !seen(&c_errors) && start.elapsed() < Duration::from_secs(15) {
+        assert!(consumer.poll(Duration::from_millis(100)).is_none());
+    }
+    assert!(seen(&c_errors), "{:?}", c_errors.lock().unwrap());
+    consumer.close(Duration::from_secs(10)).unwrap();
+
+    // AdminClient: the request times out at its bound, error_cb saw why.
+    let a_errors: Arc<Mutex<Vec<KafkaError>>> = Arc::default();
+    let e3 = a_errors.clone();
+    let admin = AdminClient::builder(front.config())
+        .oauth_cb(failing)
+        .error_cb(move |e| e3.lock().unwrap().push(e.clone()))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let r = admin.describe_cluster(&AdminOptions::new().request_timeout(Duration::from_secs(3)));
+    assert_eq!(r.unwrap_err().code(), ErrorCode::TimedOut);
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(seen(&a_errors), "{:?}", a_errors.lock().unwrap());
+    assert!(front.tokens().is_empty());
+}
