@@ -134,6 +134,15 @@ macro_rules! common_builder_methods {
         /// librdkafka's **background thread** for every client type, so no poll is needed to
         /// get the first token (hence `Send + Sync`). An `Err` (or a panic, which is caught)
         /// reaches `error_cb` as `_AUTHENTICATION`; connections wait for the next refresh.
+        ///
+        /// ```compile_fail
+        /// // Not Send/Sync: rejected because librdkafka calls it from its background thread.
+        /// let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+        /// let _ = rkafka::Consumer::builder(rkafka::Config::new()).oauth_cb(move |_cfg| {
+        ///     calls.set(calls.get() + 1);
+        ///     Err("no token".into())
+        /// });
+        /// ```
         pub fn oauth_cb(
             mut self,
             f: impl Fn(&str) -> std::result::Result<$crate::OAuthToken, $crate::oauth::OAuthError>
