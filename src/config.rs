@@ -204,11 +204,30 @@ impl Config {
 
     /// The values of every sensitive entry (for scrubbing log and error text).
     pub(crate) fn secret_values(&self) -> Vec<String> {
-        self.entries
-            .iter()
-            .filter(|(k, v)| Config::is_sensitive(k) && v.len() >= 3)
-            .map(|(_, v)| v.clone())
-            .collect()
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |s: &str, min: usize| {
+            if s.len() >= min && !out.iter().any(|o| o == s) {
+                out.push(s.to_string());
+            }
+        };
+        for (k, v) in &self.entries {
+            if !Config::is_sensitive(k) {
+                continue;
+            }
+            add(v, 3);
+            // Structured secrets (sasl.oauthbearer.config's `k=v k=v`, URLs with credentials)
+            // get quoted in part by librdkafka's errors ("... beginning at: k=v"): every piece
+            // and every value is a secret of its own.
+            for piece in v.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
+                add(piece, 4);
+                if let Some((_, value)) = piece.split_once('=') {
+                    add(value, 4);
+                }
+            }
+        }
+        // Longest first, so a whole value is redacted before any piece of it.
+        out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        out
     }
 
     /// Validates the configuration through librdkafka without creating a client: every bad
@@ -621,6 +640,37 @@ impl Drop for NativeConf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_of_structured_secrets_are_secrets_too() {
+        let c = Config::from([
+            (
+                "sasl.oauthbearer.config",
+                "principal=alice extension_traceId=Ext-S3cret bogus=Tail-S3cret",
+            ),
+            ("sasl.password", "pw1"),
+            ("client.id", "not-secret"),
+        ]);
+        let s = c.secret_values();
+        assert_eq!(
+            s[0],
+            "principal=alice extension_traceId=Ext-S3cret bogus=Tail-S3cret"
+        );
+        for piece in [
+            "bogus=Tail-S3cret",
+            "Tail-S3cret",
+            "Ext-S3cret",
+            "alice",
+            "pw1",
+        ] {
+            assert!(s.iter().any(|x| x == piece), "{piece} missing from {s:?}");
+        }
+        assert!(!s.iter().any(|x| x.contains("not-secret")));
+        assert!(
+            s.windows(2).all(|w| w[0].len() >= w[1].len()),
+            "longest first"
+        );
+    }
 
     #[test]
     fn properties_file_syntax() {

@@ -369,7 +369,26 @@ impl Consumer {
         })? = callbacks;
         // SAFETY: rk and list are live; librdkafka copies the list.
         let code = unsafe { sys::rd_kafka_subscribe(self.rk(), list.ptr()) } as i32;
-        KafkaError::from_raw(code).map_or(Ok(()), Err)
+        match KafkaError::from_raw(code) {
+            None => Ok(()),
+            Some(e) if e.code() == ErrorCode::InvalidArg => {
+                // Topic names were checked above: what librdkafka refused is a pattern.
+                let patterns: Vec<&str> = topics
+                    .iter()
+                    .copied()
+                    .filter(|t| t.starts_with('^'))
+                    .collect();
+                Err(KafkaError::new(
+                    ErrorCode::InvalidArg,
+                    format!(
+                        "subscribe: librdkafka refused the subscription ({}); check the regular \
+                         expression(s) {patterns:?}",
+                        e.str()
+                    ),
+                ))
+            }
+            Some(e) => Err(e),
+        }
     }
 
     /// Python: `unsubscribe()`.
@@ -592,6 +611,14 @@ impl Consumer {
         self.check_open()?;
         // SAFETY: rk and list are live; librdkafka sets per-partition errors in the list.
         let code = unsafe { sys::rd_kafka_offsets_store(self.rk(), list.ptr()) } as i32;
+        if code == ErrorCode::InvalidArg.raw() {
+            // librdkafka's only reason for refusing the whole call.
+            return Err(KafkaError::new(
+                ErrorCode::InvalidArg,
+                "store_offsets: offsets can only be stored with enable.auto.offset.store=false \
+                 (with it true, librdkafka stores each message's offset itself as it is polled)",
+            ));
+        }
         if let Some(e) = list.to_partitions().into_iter().find_map(|p| {
             p.error
                 .map(|e| e.with_partition(p.topic.clone(), p.partition))
@@ -798,10 +825,7 @@ impl Consumer {
             return Ok(());
         }
         self.state.set(CLOSING);
-        let deadline = match timeout.into() {
-            Timeout::Never => None,
-            Timeout::After(d) => Some(Instant::now() + d),
-        };
+        let deadline = timeout.into().deadline();
         let result = {
             let _g = self.enter();
             // SAFETY: rk is live; the temporary queue is destroyed below, after the close either

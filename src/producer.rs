@@ -892,10 +892,7 @@ impl Producer {
         record: Record<'a>,
         timeout: impl Into<Timeout>,
     ) -> Result<(), ProduceError<'a>> {
-        let deadline = match timeout.into() {
-            Timeout::Never => None,
-            Timeout::After(d) => Some(Instant::now() + d),
-        };
+        let deadline = timeout.into().deadline();
         let mut record = record;
         loop {
             match self.produce(record) {
@@ -1074,10 +1071,7 @@ impl Producer {
     /// `produce` fails with `_STATE`.
     pub fn close(&self, timeout: impl Into<Timeout>) -> Result<(), Undelivered> {
         let timeout = timeout.into();
-        let deadline = match timeout {
-            Timeout::Never => None,
-            Timeout::After(d) => Some(Instant::now() + d),
-        };
+        let deadline = timeout.deadline();
         let ctx = self.client.context();
         ctx.set_collecting(true);
         self.closed.store(true, Ordering::SeqCst);

@@ -22,6 +22,15 @@ pub enum Timeout {
 }
 
 impl Timeout {
+    /// When the wait ends: `None` for never, and also for a duration so long that the instant
+    /// cannot be represented (it would never arrive anyway).
+    pub(crate) fn deadline(self) -> Option<std::time::Instant> {
+        match self {
+            Timeout::Never => None,
+            Timeout::After(d) => std::time::Instant::now().checked_add(d),
+        }
+    }
+
     /// Milliseconds for librdkafka: `-1` for never; very long durations are clamped to the
     /// largest finite value (about 24.8 days) rather than wrapping into "forever" or negative.
     pub(crate) fn as_millis_i32(self) -> i32 {
@@ -205,6 +214,14 @@ pub(crate) type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_timeouts_have_no_deadline_instead_of_overflowing() {
+        assert!(Timeout::After(Duration::MAX).deadline().is_none());
+        assert!(Timeout::Never.deadline().is_none());
+        let d = Timeout::After(Duration::from_secs(1)).deadline().unwrap();
+        assert!(d > std::time::Instant::now());
+    }
 
     #[test]
     fn timeouts_clamp() {
