@@ -322,3 +322,73 @@ pub fn capture_output(child: &mut Child) -> (Receiver<String>, Arc<Mutex<String>
     });
     (lines, stderr)
 }
+
+/// Log lines captured by a client's `logger` closure (shared with the test through an `Arc`).
+#[derive(Clone, Default)]
+pub struct LogLines(pub Arc<Mutex<Vec<String>>>);
+
+impl LogLines {
+    /// A logger closure for `.logger(..)` that records `"<facility> <message>"` (and prints it
+    /// to stderr when `RKAFKA_TEST_LOG` is set, for debugging a test).
+    pub fn logger(&self) -> impl Fn(&rkafka::LogRecord<'_>) + Send + Sync + 'static {
+        let lines = self.0.clone();
+        let echo = std::env::var_os("RKAFKA_TEST_LOG").is_some();
+        move |r| {
+            if echo {
+                eprintln!(
+                    "{:?} {} {} {}",
+                    Instant::now(),
+                    r.client_name,
+                    r.facility,
+                    r.message
+                );
+            }
+            lines
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(format!("{} {}", r.facility, r.message))
+        }
+    }
+
+    /// True if any captured line satisfies `f`.
+    pub fn any(&self, f: impl Fn(&str) -> bool) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|l| f(l))
+    }
+
+    /// A copy of every line captured so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Runs `body` on its own thread and fails the test if it has not finished within `limit`
+/// (a hung call then fails the test instead of hanging the suite). Panics in `body` propagate.
+pub fn within<T: Send + 'static>(limit: Duration, body: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let out = body();
+        let _ = tx.send(());
+        out
+    });
+    match rx.recv_timeout(limit) {
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
+            Ok(v) => v,
+            Err(p) => std::panic::resume_unwind(p),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the test did not finish within {limit:?}: something hung")
+        }
+    }
+}
+
+/// Runs `f` on another thread after `delay` (to end a fault while the test thread is blocked).
+pub fn after(delay: Duration, f: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(move || {
+        std::thread::sleep(delay);
+        f();
+    });
+}
