@@ -56,8 +56,9 @@ fn produce_through(
     logs: &LogLines,
     mut fault: impl FnMut(u64, &Producer),
 ) -> Produced {
-    let reports: Arc<Mutex<Vec<Vec<Result<(i32, i64), ErrorCode>>>>> =
-        Arc::new(Mutex::new(vec![Vec::new(); n as usize]));
+    // Per message: every (partition, offset) or error its delivery closure was called with.
+    type Reports = Arc<Mutex<Vec<Vec<Result<(i32, i64), ErrorCode>>>>>;
+    let reports: Reports = Arc::new(Mutex::new(vec![Vec::new(); n as usize]));
     let mut config = Config::from([
         ("bootstrap.servers", bootstrap),
         ("acks", "all"),
