@@ -1,39 +1,18 @@
-//! Consumer behaviour that needs the mock cluster: timing faults and panics.
+//! Consumer behaviour on the mock cluster: max.poll.interval, partition EOF, batches, commit
+//! metadata, lost assignments. Panics and bad calls are in `bad_input.rs`, faults in `faults.rs`.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use rkafka::{Consumer, ErrorCode, MockCluster, Producer, Rebalance, Record, TopicPartition};
+use common::{group_conf, mock_with};
 
-fn cluster_with(topic: &str, partitions: i32, messages: usize) -> MockCluster {
-    let c = MockCluster::new(1).unwrap();
-    c.create_topic(topic, partitions, 1).unwrap();
-    c.set_group_initial_rebalance_delay(Duration::ZERO);
-    let p = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
-    for i in 0..messages {
-        p.produce(
-            Record::new(topic)
-                .value(&format!("m{i}"))
-                .partition((i % partitions as usize) as i32),
-        )
-        .unwrap();
-    }
-    assert_eq!(p.flush(Duration::from_secs(10)), 0);
-    c
-}
-
-fn base(c: &MockCluster, group: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("bootstrap.servers", c.bootstrap_servers().to_string()),
-        ("group.id", group.to_string()),
-        ("auto.offset.reset", "earliest".to_string()),
-    ]
-}
+use rkafka::{Consumer, ErrorCode, Rebalance, TopicPartition};
 
 #[test]
 fn max_poll_interval_exceeded_is_a_typed_error() {
-    let c = cluster_with("maxpoll", 1, 10);
-    let mut cfg = base(&c, "g-maxpoll");
+    let c = mock_with("maxpoll", 1, 10);
+    let mut cfg = group_conf(&c, "g-maxpoll");
     cfg.extend([
         ("session.timeout.ms", "1000".to_string()),
         ("heartbeat.interval.ms", "100".to_string()),
@@ -61,42 +40,9 @@ fn max_poll_interval_exceeded_is_a_typed_error() {
 }
 
 #[test]
-fn panic_in_on_assign_comes_out_of_poll_and_the_assignment_still_happens() {
-    let c = cluster_with("panicassign", 2, 20);
-    let consumer = Consumer::new(base(&c, "g-panic")).unwrap();
-    consumer
-        .subscribe(
-            &["panicassign"],
-            Rebalance::new().on_assign(|_, _| panic!("on_assign exploded")),
-        )
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let payload = loop {
-        assert!(Instant::now() < deadline, "no panic resumed");
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
-            let _ = consumer.poll(Duration::from_millis(100));
-        })) {
-            break p;
-        }
-    };
-    assert_eq!(payload.downcast_ref::<&str>(), Some(&"on_assign exploded"));
-    // The automatic assign still ran, and the consumer keeps working.
-    assert_eq!(consumer.assignment().unwrap().len(), 2);
-    let mut n = 0;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while n < 20 && Instant::now() < deadline {
-        if let Some(Ok(_)) = consumer.poll(Duration::from_millis(100)) {
-            n += 1;
-        }
-    }
-    assert_eq!(n, 20);
-    consumer.close(Duration::from_secs(5)).unwrap();
-}
-
-#[test]
 fn partition_eof_is_typed_and_says_where() {
-    let c = cluster_with("eof", 1, 3);
-    let mut cfg = base(&c, "g-eof");
+    let c = mock_with("eof", 1, 3);
+    let mut cfg = group_conf(&c, "g-eof");
     cfg.push(("enable.partition.eof", "true".to_string()));
     let consumer = Consumer::new(cfg).unwrap();
     consumer
@@ -127,8 +73,8 @@ fn partition_eof_is_typed_and_says_where() {
 
 #[test]
 fn consume_batch_owned_messages_and_iterator() {
-    let c = cluster_with("batch", 2, 300);
-    let consumer = Consumer::new(base(&c, "g-batch")).unwrap();
+    let c = mock_with("batch", 2, 300);
+    let consumer = Consumer::new(group_conf(&c, "g-batch")).unwrap();
     consumer.subscribe(&["batch"], Rebalance::new()).unwrap();
     let mut owned = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -154,7 +100,7 @@ fn consume_batch_owned_messages_and_iterator() {
         .sum();
     assert_eq!(values, 300);
 
-    let consumer = Consumer::new(base(&c, "g-iter")).unwrap();
+    let consumer = Consumer::new(group_conf(&c, "g-iter")).unwrap();
     consumer.subscribe(&["batch"], Rebalance::new()).unwrap();
     let kept: Vec<rkafka::OwnedMessage> = consumer
         .iter()
@@ -167,33 +113,10 @@ fn consume_batch_owned_messages_and_iterator() {
 }
 
 #[test]
-fn bad_consumer_calls_are_refused_clearly() {
-    let c = MockCluster::new(1).unwrap();
-    let e = Consumer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap_err();
-    assert_eq!(e.config_issues()[0].key, "group.id");
-    assert!(
-        e.str().contains("group.id") && e.str().contains("required"),
-        "{e}"
-    );
-    let consumer = Consumer::new(base(&c, "g-bad")).unwrap();
-    assert!(consumer.subscribe(&[], Rebalance::new()).is_err());
-    assert!(consumer
-        .subscribe(&["bad topic!"], Rebalance::new())
-        .is_err());
-    assert!(consumer.subscribe(&["^regex.*"], Rebalance::new()).is_ok());
-    // Seek/commit on a partition that is not assigned: errors, no crash.
-    assert!(consumer
-        .seek(&TopicPartition::with_offset("nope", 0, 5))
-        .is_err());
-    assert!(consumer.commit_offsets(&[], false).is_err());
-    assert!(consumer.assign(&[TopicPartition::new("", 0)]).is_err());
-}
-
-#[test]
 fn commit_metadata_round_trips_into_on_assign() {
-    let c = cluster_with("meta", 1, 10);
+    let c = mock_with("meta", 1, 10);
     {
-        let consumer = Consumer::new(base(&c, "g-meta")).unwrap();
+        let consumer = Consumer::new(group_conf(&c, "g-meta")).unwrap();
         let done = consumer
             .commit_offsets(
                 &[TopicPartition::with_offset("meta", 0, 4).metadata("checkpoint-4")],
@@ -209,7 +132,7 @@ fn commit_metadata_round_trips_into_on_assign() {
     }
     let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
     let s = seen.clone();
-    let consumer = Consumer::new(base(&c, "g-meta")).unwrap();
+    let consumer = Consumer::new(group_conf(&c, "g-meta")).unwrap();
     consumer
         .subscribe(
             &["meta"],
@@ -234,10 +157,10 @@ fn commit_metadata_round_trips_into_on_assign() {
 #[test]
 fn lost_assignment_calls_on_lost_not_on_revoke() {
     use std::sync::{Arc, Mutex};
-    let c = cluster_with("lost", 2, 10);
+    let c = mock_with("lost", 2, 10);
     let events: Arc<Mutex<Vec<String>>> = Arc::default();
     let (a, r, l) = (events.clone(), events.clone(), events.clone());
-    let mut cfg = base(&c, "g-lost");
+    let mut cfg = group_conf(&c, "g-lost");
     cfg.push(("heartbeat.interval.ms", "100".to_string()));
     // The forgotten member id must expire before the group rebalances again.
     cfg.push(("session.timeout.ms", "3000".to_string()));
@@ -286,46 +209,4 @@ fn lost_assignment_calls_on_lost_not_on_revoke() {
         );
         let _ = consumer.poll(Duration::from_millis(100));
     }
-}
-
-#[test]
-fn rebalance_closures_may_call_back_into_the_consumer() {
-    use std::sync::{Arc, Mutex};
-    let c = cluster_with("reenter", 2, 10);
-    let log: Arc<Mutex<Vec<String>>> = Arc::default();
-    let (a, r) = (log.clone(), log.clone());
-    let consumer = Consumer::new(base(&c, "g-reenter")).unwrap();
-    consumer
-        .subscribe(
-            &["reenter"],
-            Rebalance::new()
-                .on_assign(move |c, parts| {
-                    // Calls into the same consumer from inside its callback, including a nested poll.
-                    c.assign(parts).unwrap();
-                    let _ = c.poll(Duration::ZERO);
-                    let pos = c.position(parts).unwrap();
-                    a.lock()
-                        .unwrap()
-                        .push(format!("assign {} {}", parts.len(), pos.len()));
-                })
-                .on_revoke(move |c, parts| {
-                    let _ = c.assignment().unwrap();
-                    r.lock().unwrap().push(format!("revoke {}", parts.len()));
-                }),
-        )
-        .unwrap();
-    let mut n = 0;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while n < 10 && Instant::now() < deadline {
-        if let Some(Ok(_)) = consumer.poll(Duration::from_millis(100)) {
-            n += 1;
-        }
-    }
-    assert_eq!(n, 10);
-    // The revoke closure still runs on close after the nested poll above.
-    consumer.close(Duration::from_secs(5)).unwrap();
-    assert_eq!(
-        *log.lock().unwrap(),
-        vec!["assign 2 2".to_string(), "revoke 2".to_string()]
-    );
 }

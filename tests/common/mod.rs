@@ -1,5 +1,6 @@
-//! Test support: brokers each test starts and stops itself (tansu on free loopback ports),
-//! unique topic names, and running confluent-kafka-python scripts.
+//! Test support: brokers each test starts and stops itself (tansu on free loopback ports, a
+//! pre-filled mock cluster), unique topic names, running confluent-kafka-python scripts,
+//! captured log output, and time bounds for tests that could hang.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -270,6 +271,15 @@ impl Tansu {
         Config::from([("bootstrap.servers", self.bootstrap())])
     }
 
+    /// [`Tansu::config`] with SASL_PLAINTEXT credentials.
+    pub fn sasl_config(&self, mechanism: &str, user: &str, password: &str) -> Config {
+        self.config()
+            .with("security.protocol", "SASL_PLAINTEXT")
+            .with("sasl.mechanisms", mechanism)
+            .with("sasl.username", user)
+            .with("sasl.password", password)
+    }
+
     /// Kills the broker (SIGKILL) without cleaning its storage.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
@@ -404,4 +414,188 @@ pub fn run_example(name: &str, args: &[&str], stdin: &str) -> std::process::Outp
         .write_all(stdin.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// Log lines captured by a client's `logger` closure (shared with the test through an `Arc`).
+#[derive(Clone, Default)]
+pub struct LogLines(pub Arc<Mutex<Vec<String>>>);
+
+impl LogLines {
+    /// A logger closure for `.logger(..)` that records `"<facility> <message>"` (and prints it
+    /// to stderr when `RKAFKA_TEST_LOG` is set, for debugging a test).
+    pub fn logger(&self) -> impl Fn(&rkafka::LogRecord<'_>) + Send + Sync + 'static {
+        let lines = self.0.clone();
+        let echo = std::env::var_os("RKAFKA_TEST_LOG").is_some();
+        move |r| {
+            if echo {
+                eprintln!(
+                    "{:?} {} {} {}",
+                    Instant::now(),
+                    r.client_name,
+                    r.facility,
+                    r.message
+                );
+            }
+            lines
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(format!("{} {}", r.facility, r.message))
+        }
+    }
+
+    /// True if any captured line satisfies `f`.
+    pub fn any(&self, f: impl Fn(&str) -> bool) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|l| f(l))
+    }
+
+    /// A copy of every line captured so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Runs `body` on its own thread and fails the test if it has not finished within `limit`
+/// (a hung call then fails the test instead of hanging the suite). Panics in `body` propagate.
+pub fn within<T: Send + 'static>(limit: Duration, body: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let out = body();
+        let _ = tx.send(());
+        out
+    });
+    match rx.recv_timeout(limit) {
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
+            Ok(v) => v,
+            Err(p) => std::panic::resume_unwind(p),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the test did not finish within {limit:?}: something hung")
+        }
+    }
+}
+
+/// Runs `f` on another thread after `delay` (to end a fault while the test thread is blocked).
+pub fn after(delay: Duration, f: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(move || {
+        std::thread::sleep(delay);
+        f();
+    });
+}
+
+/// A one-broker mock cluster with `topic` (`partitions` partitions, no group rebalance delay)
+/// holding `messages` messages `m0`, `m1`, ... spread round-robin over the partitions.
+pub fn mock_with(topic: &str, partitions: i32, messages: usize) -> rkafka::MockCluster {
+    let c = rkafka::MockCluster::new(1).unwrap();
+    c.create_topic(topic, partitions, 1).unwrap();
+    c.set_group_initial_rebalance_delay(Duration::ZERO);
+    let p = rkafka::Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+    for i in 0..messages {
+        p.produce(
+            rkafka::Record::new(topic)
+                .value(&format!("m{i}"))
+                .partition((i % partitions as usize) as i32),
+        )
+        .unwrap();
+    }
+    assert_eq!(p.flush(Duration::from_secs(10)), 0);
+    c
+}
+
+/// A consumer config for `group` on the mock cluster, reading from the earliest offset.
+pub fn group_conf(c: &rkafka::MockCluster, group: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("bootstrap.servers", c.bootstrap_servers().to_string()),
+        ("group.id", group.to_string()),
+        ("auto.offset.reset", "earliest".to_string()),
+    ]
+}
+
+/// Everything logged through the `log` crate in this test binary (librdkafka's log lines
+/// take this path when a client has no `.logger(..)`): (target, message).
+pub struct LogCapture(pub Mutex<Vec<(String, String)>>);
+
+impl log::Log for LogCapture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((r.target().to_string(), r.args().to_string()));
+    }
+    fn flush(&self) {}
+}
+
+impl LogCapture {
+    /// The messages logged so far by the client named `client` (target `rkafka::<client>`).
+    pub fn of_client(&self, client: &str) -> Vec<String> {
+        let target = format!("rkafka::{client}");
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(t, _)| *t == target)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+
+    /// The messages captured so far.
+    pub fn messages(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+}
+
+/// Installs (once per test binary) and returns the [`LogCapture`] logger.
+pub fn captured_logs() -> &'static LogCapture {
+    static C: std::sync::OnceLock<&'static LogCapture> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        let c: &'static LogCapture = Box::leak(Box::new(LogCapture(Mutex::new(Vec::new()))));
+        log::set_logger(c).unwrap();
+        log::set_max_level(log::LevelFilter::Trace);
+        c
+    })
+}
+
+/// What a delivery closure saw: `None` until it ran, then `Some(None)` if the message was
+/// delivered, else `Some(Some(error))`.
+pub type Fate = Arc<Mutex<Option<Option<rkafka::KafkaError>>>>;
+
+/// Produces one message (`x`) to `topic` whose delivery closure records its [`Fate`].
+pub fn produce_one(producer: &rkafka::Producer, topic: &str) -> Fate {
+    let fate: Fate = Arc::default();
+    let f = fate.clone();
+    producer
+        .produce(
+            rkafka::Record::new(topic)
+                .value("x")
+                .on_delivery(move |r| *f.lock().unwrap() = Some(r.error().cloned())),
+        )
+        .unwrap();
+    fate
+}
+
+/// [`produce_one`], then a bounded flush: the error code the closure saw (`Some(None)` if
+/// delivered, `None` if the closure never ran).
+pub fn fate_of_one_message(
+    producer: &rkafka::Producer,
+    topic: &str,
+) -> Option<Option<rkafka::ErrorCode>> {
+    let fate = produce_one(producer, topic);
+    assert_eq!(producer.flush(Duration::from_secs(10)), 0);
+    let code = fate
+        .lock()
+        .unwrap()
+        .as_ref()
+        .map(|e| e.as_ref().map(|e| e.code()));
+    code
 }

@@ -1,0 +1,1267 @@
+//! Bad input: every case gets a clear error (its code, and a message naming the problem) or a
+//! documented safe result, and never a crash or a hang. Configuration, topic names, records,
+//! timeouts, consumer calls on partitions it does not own, calls after `close`, closures that
+//! panic or call back into their own client, brokers that cannot be reached, SASL refused.
+//!
+//! The library bugs this suite found are fixed; their tests run with the rest (see README).
+
+mod common;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+use common::{fate_of_one_message, group_conf, mock_with, produce_one, within, Tansu};
+use rkafka::{
+    Config, Consumer, ErrorCode, KafkaError, MockCluster, Offset, Producer, Rebalance, Record,
+    Timeout, TopicPartition,
+};
+
+/// Every test finishes within this bound (a hang fails the test, not the suite).
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The single configuration problem `entries` cause when building a producer.
+fn config_issue(entries: &[(&str, &str)]) -> rkafka::ConfigIssue {
+    let e = Producer::new(entries.iter().copied().collect::<Config>()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArg, "{e}");
+    assert_eq!(e.config_issues().len(), 1, "{e}");
+    e.config_issues()[0].clone()
+}
+
+/// Polls until `n` messages arrived (bounded).
+fn poll_n(c: &Consumer, n: usize) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut got = 0;
+    while got < n && Instant::now() < deadline {
+        if let Some(Ok(_)) = c.poll(Duration::from_millis(100)) {
+            got += 1;
+        }
+    }
+    got
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration.
+
+#[test]
+fn unknown_key_suggests_the_closest_property() {
+    let issue = config_issue(&[("boostrap.servers", "x")]);
+    assert_eq!(issue.key, "boostrap.servers");
+    assert!(issue.reason.contains("unknown configuration property"));
+    assert!(issue.suggestions.contains(&"bootstrap.servers".to_string()));
+    assert!(issue
+        .to_string()
+        .contains("did you mean `bootstrap.servers`"));
+}
+
+#[test]
+fn misspelled_consumer_keys_each_get_their_own_suggestion() {
+    let e = Consumer::new([
+        ("bootstrap.servers", "127.0.0.1:1"),
+        ("group.id", "g"),
+        ("enable.auto.comit", "false"),
+        ("auto.offset.rest", "earliest"),
+        ("session.timeout", "6000"),
+    ])
+    .unwrap_err();
+    let got: Vec<(&str, bool)> = e
+        .config_issues()
+        .iter()
+        .map(|i| (i.key.as_str(), !i.suggestions.is_empty()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("enable.auto.comit", true),
+            ("auto.offset.rest", true),
+            ("session.timeout", true)
+        ],
+        "{e}"
+    );
+    let shown = e.to_string();
+    for want in [
+        "`enable.auto.commit`",
+        "`auto.offset.reset`",
+        "`session.timeout.ms`",
+    ] {
+        assert!(shown.contains(want), "no suggestion {want}: {shown}");
+    }
+}
+
+#[test]
+fn non_numeric_value_names_the_key_and_the_value() {
+    let issue = config_issue(&[("linger.ms", "soon")]);
+    assert_eq!(issue.key, "linger.ms");
+    assert!(issue.reason.contains("soon"), "{issue}");
+    let issue = config_issue(&[("batch.num.messages", "lots")]);
+    assert!(issue.reason.contains("lots"), "{issue}");
+}
+
+#[test]
+fn out_of_range_values_name_the_allowed_range() {
+    let issue = config_issue(&[("message.max.bytes", "10")]);
+    assert_eq!(issue.key, "message.max.bytes");
+    assert!(
+        issue.reason.contains("10") && issue.reason.contains("1000..1000000000"),
+        "{issue}"
+    );
+    let issue = config_issue(&[("linger.ms", "-5")]);
+    assert!(
+        issue.reason.contains("-5") && issue.reason.contains("0..900000"),
+        "{issue}"
+    );
+}
+
+#[test]
+fn bad_enum_and_bool_values_are_refused_naming_the_value() {
+    for (key, value) in [
+        ("acks", "sometimes"),
+        ("compression.type", "brotli"),
+        ("auto.offset.reset", "middle"),
+        ("security.protocol", "SSSL"),
+        ("enable.idempotence", "maybe"),
+    ] {
+        let issue = config_issue(&[(key, value)]);
+        assert_eq!(issue.key, key);
+        assert!(issue.reason.contains(value), "{issue}");
+    }
+}
+
+#[test]
+fn python_only_keys_name_the_rkafka_replacement() {
+    for (key, method) in [
+        ("on_delivery", "on_delivery"),
+        ("error_cb", ".error_cb("),
+        ("throttle_cb", ".throttle_cb("),
+        ("stats_cb", ".stats_cb("),
+        ("logger", ".logger("),
+        ("oauth_cb", ".oauth_cb("),
+        ("on_commit", "on_commit"),
+        ("on_assign", "subscribe"),
+        ("on_revoke", "subscribe"),
+        ("on_lost", "subscribe"),
+    ] {
+        let issue = config_issue(&[(key, "callable")]);
+        assert_eq!(issue.key, key);
+        assert!(
+            issue.reason.contains("confluent-kafka-python") && issue.reason.contains(method),
+            "{issue}"
+        );
+    }
+}
+
+#[test]
+fn every_bad_entry_is_reported_at_once() {
+    let e = Producer::new([
+        ("bootstrap.servers", "127.0.0.1:1"),
+        ("boostrap.servers", "x"),
+        ("acks", "sometimes"),
+        ("linger.ms", "-5"),
+        ("on_delivery", "cb"),
+        ("logger", "l"),
+        ("sasl.password", "TopSecretPw!"),
+    ])
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArg);
+    let issues = e.config_issues();
+    assert_eq!(issues.len(), 5, "{e}");
+    assert_eq!(issues[0].key, "boostrap.servers");
+    assert!(issues[0]
+        .suggestions
+        .contains(&"bootstrap.servers".to_string()));
+    assert!(
+        issues[1].reason.contains("acks") || issues[1].reason.contains("sometimes"),
+        "{}",
+        issues[1]
+    );
+    assert_eq!(issues[2].key, "linger.ms");
+    assert!(issues[3].reason.contains("ProducerBuilder::on_delivery"));
+    assert!(issues[4].reason.contains(".logger("));
+    let shown = format!("{e} {e:?}");
+    assert!(
+        shown.contains("did you mean `bootstrap.servers`"),
+        "{shown}"
+    );
+    assert!(!shown.contains("TopSecretPw!"));
+}
+
+#[test]
+fn empty_names_and_nul_bytes_are_refused_with_their_position() {
+    let issue = config_issue(&[("", "x")]);
+    assert!(issue.reason.contains("empty property name"), "{issue}");
+    let issue = config_issue(&[("linger\0.ms", "5")]);
+    assert!(issue.reason.contains("NUL byte at position 6"), "{issue}");
+    let issue = config_issue(&[("client.id", "a\0b")]);
+    assert_eq!(issue.key, "client.id");
+    assert!(issue.reason.contains("NUL byte at position 1"), "{issue}");
+}
+
+#[test]
+fn properties_file_errors_name_the_file_and_line() {
+    let e = Config::from_properties_str("# comment\nacks=all\n=orphan value\n").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidArg);
+    assert!(
+        e.str().contains("line 3") && e.str().contains("missing property name"),
+        "{e}"
+    );
+    let e = Config::from_properties_file("/nonexistent/rkafka.properties").unwrap_err();
+    assert!(e.str().contains("/nonexistent/rkafka.properties"), "{e}");
+}
+
+#[test]
+fn consumer_without_group_id_is_refused() {
+    let e = Consumer::new([("bootstrap.servers", "127.0.0.1:1")]).unwrap_err();
+    assert_eq!(e.config_issues()[0].key, "group.id");
+    assert!(
+        e.str().contains("group.id") && e.str().contains("required"),
+        "{e}"
+    );
+    let e = Consumer::new([("bootstrap.servers", "127.0.0.1:1"), ("group.id", "")]).unwrap_err();
+    assert_eq!(e.config_issues()[0].key, "group.id");
+}
+
+/// An empty `bootstrap.servers` is accepted (as by librdkafka and Python): the client has no
+/// broker, so metadata requests time out and messages fail in their closures, within bounds.
+#[test]
+fn empty_bootstrap_servers_fails_messages_within_their_timeout() {
+    within(LIMIT, || {
+        let producer =
+            Producer::new([("bootstrap.servers", ""), ("message.timeout.ms", "1000")]).unwrap();
+        let t = Instant::now();
+        let e = producer
+            .list_topics(None, Duration::from_millis(500))
+            .unwrap_err();
+        assert!(
+            matches!(e.code(), ErrorCode::TimedOut | ErrorCode::Transport),
+            "{e:?}"
+        );
+        let fate = fate_of_one_message(&producer, "t");
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert_eq!(fate, Some(Some(ErrorCode::MsgTimedOut)));
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topic names and records.
+
+#[test]
+fn invalid_topic_names_are_refused_by_produce_subscribe_and_the_mock() {
+    within(LIMIT, || {
+        let c = mock_with("names", 1, 0);
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        let long = "x".repeat(250);
+        for (topic, needle) in [
+            ("", "empty"),
+            ("bad topic", "not allowed"),
+            ("nul\0x", "not allowed"),
+            ("..", "not allowed"),
+            (".", "not allowed"),
+            (long.as_str(), "the limit is 249"),
+        ] {
+            let e = producer.produce(Record::new(topic).value("x")).unwrap_err();
+            assert_eq!(e.error.code(), ErrorCode::InvalidArg);
+            assert!(e.error.str().contains(needle), "{topic:?}: {}", e.error);
+            assert_eq!(e.record.topic_name(), topic, "the record is handed back");
+        }
+        // 249 characters is allowed.
+        producer
+            .produce(Record::new(&"x".repeat(249)).value("x"))
+            .unwrap();
+        let consumer = Consumer::new(group_conf(&c, "g-names")).unwrap();
+        for topic in ["bad topic!", "", "a/b"] {
+            let e = consumer.subscribe(&[topic], Rebalance::new()).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidArg, "{topic:?}: {e}");
+        }
+        let e = c.create_topic(&long, 1, 1).unwrap_err();
+        assert!(e.str().contains("the limit is 249"), "{e}");
+    })
+}
+
+#[test]
+fn negative_partition_is_refused() {
+    within(LIMIT, || {
+        let c = mock_with("negpart", 2, 0);
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        let e = producer
+            .produce(Record::new("negpart").partition(-3))
+            .unwrap_err();
+        assert_eq!(e.error.code(), ErrorCode::InvalidArg);
+        assert!(
+            e.error.str().contains("partition -3 is negative"),
+            "{}",
+            e.error
+        );
+    })
+}
+
+#[test]
+fn partition_out_of_range_fails_as_unknown_partition() {
+    within(LIMIT, || {
+        let c = mock_with("range", 2, 0);
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        producer
+            .list_topics(Some("range"), Duration::from_secs(5))
+            .unwrap();
+        // Reported at once when the partition count is known, else in the delivery report.
+        let got = Arc::new(Mutex::new(None));
+        let g = got.clone();
+        match producer.produce(
+            Record::new("range")
+                .partition(99)
+                .on_delivery(move |r| *g.lock().unwrap() = r.error().map(|e| e.code())),
+        ) {
+            Err(e) => assert_eq!(e.error.code(), ErrorCode::UnknownPartition),
+            Ok(()) => {
+                producer.flush(Duration::from_secs(10));
+                assert_eq!(*got.lock().unwrap(), Some(ErrorCode::UnknownPartition));
+            }
+        }
+    })
+}
+
+#[test]
+fn message_larger_than_message_max_bytes_is_refused_and_handed_back() {
+    within(LIMIT, || {
+        let c = mock_with("big", 1, 0);
+        let producer = Producer::new([
+            ("bootstrap.servers", c.bootstrap_servers()),
+            ("message.max.bytes", "1000"),
+        ])
+        .unwrap();
+        let big = vec![7u8; 5000];
+        let e = producer
+            .produce(Record::new("big").key("k").value(&big))
+            .unwrap_err();
+        assert_eq!(e.error.code(), ErrorCode::MsgSizeTooLarge, "{}", e.error);
+        assert!(!e.is_queue_full());
+        // The record comes back intact: shrink it and send it.
+        let e2 = producer.produce(e.record).unwrap_err();
+        assert_eq!(e2.error.code(), ErrorCode::MsgSizeTooLarge);
+        producer
+            .produce(Record::new("big").key("k").value(&big[..100]))
+            .unwrap();
+        assert_eq!(producer.flush(Duration::from_secs(10)), 0);
+    })
+}
+
+#[test]
+fn header_name_with_nul_is_refused() {
+    within(LIMIT, || {
+        let c = mock_with("hdr", 1, 0);
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        let e = producer
+            .produce(Record::new("hdr").header("a\0b", "v"))
+            .unwrap_err();
+        assert_eq!(e.error.code(), ErrorCode::InvalidArg);
+        assert!(e.error.str().contains("NUL"), "{}", e.error);
+    })
+}
+
+#[test]
+fn produce_batch_hands_back_exactly_the_bad_records() {
+    within(LIMIT, || {
+        let c = mock_with("batchbad", 2, 0);
+        let delivered = Arc::new(AtomicUsize::new(0));
+        let d = delivered.clone();
+        let producer = Producer::builder([
+            ("bootstrap.servers", c.bootstrap_servers()),
+            ("message.max.bytes", "1000"),
+        ])
+        .on_delivery(move |r| {
+            assert!(r.error().is_none(), "{:?}", r.error());
+            d.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+        let big = vec![1u8; 5000];
+        let failed = producer.produce_batch([
+            Record::new("batchbad").value("ok-1"),
+            Record::new("").value("empty topic"),
+            Record::new("batchbad").value("ok-2"),
+            Record::new("batchbad").partition(-1).value("negative"),
+            Record::new("batchbad").value(&big),
+            Record::new("batchbad").value("ok-3"),
+        ]);
+        // In input order, each with its own error.
+        let got: Vec<(&str, ErrorCode)> = failed
+            .iter()
+            .map(|f| (f.record.topic_name(), f.error.code()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("", ErrorCode::InvalidArg),
+                ("batchbad", ErrorCode::InvalidArg),
+                ("batchbad", ErrorCode::MsgSizeTooLarge),
+            ]
+        );
+        assert!(
+            failed[0].error.str().contains("empty"),
+            "{}",
+            failed[0].error
+        );
+        assert!(
+            failed[1].error.str().contains("negative"),
+            "{}",
+            failed[1].error
+        );
+        assert_eq!(producer.flush(Duration::from_secs(10)), 0);
+        assert_eq!(delivered.load(Ordering::SeqCst), 3);
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeouts.
+
+#[test]
+fn zero_and_never_timeouts_return_at_once_when_nothing_is_pending() {
+    within(LIMIT, || {
+        let c = mock_with("zero", 1, 1);
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        let t = Instant::now();
+        assert_eq!(producer.flush(Duration::ZERO), 0);
+        assert_eq!(producer.flush(Timeout::Never), 0);
+        assert_eq!(producer.poll(Duration::ZERO), 0);
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+        let consumer = Consumer::new(group_conf(&c, "g-zero")).unwrap();
+        let t = Instant::now();
+        assert!(consumer.poll(Duration::ZERO).is_none());
+        assert_eq!(consumer.consume(10, Duration::ZERO).unwrap().len(), 0);
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+    })
+}
+
+/// A `Duration` too long for librdkafka's `int` milliseconds is clamped (about 24.8 days), not
+/// wrapped into a negative ("forever") or zero timeout: calls with work to do return as soon
+/// as it is done.
+#[test]
+fn huge_timeouts_are_clamped_and_return_when_the_work_is_done() {
+    within(LIMIT, || {
+        let c = mock_with("huge", 1, 3);
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        let t = Instant::now();
+        producer.produce(Record::new("huge").value("x")).unwrap();
+        assert_eq!(producer.flush(Duration::MAX), 0);
+        let md = producer.list_topics(None, Duration::MAX).unwrap();
+        assert_eq!(md.brokers.len(), 1);
+        let consumer = Consumer::new(group_conf(&c, "g-huge")).unwrap();
+        consumer
+            .assign(&[TopicPartition::with_offset("huge", 0, Offset::Beginning)])
+            .unwrap();
+        let m = consumer.poll(Duration::MAX).unwrap().unwrap();
+        assert_eq!(m.offset(), 0);
+        drop(m);
+        assert_eq!(consumer.consume(2, Duration::MAX).unwrap().len(), 2);
+        let committed = consumer
+            .committed(&[TopicPartition::new("huge", 0)], Duration::MAX)
+            .unwrap();
+        assert_eq!(committed[0].offset, Offset::Invalid);
+        assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    })
+}
+
+#[test]
+fn huge_timeouts_in_produce_wait_and_close_do_not_panic() {
+    within(LIMIT, || {
+        let c = mock_with("hugeclose", 1, 0);
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        let consumer = Consumer::new(group_conf(&c, "g-hugeclose")).unwrap();
+        let mut panicked = Vec::new();
+        let mut check =
+            |call: &str, f: &mut dyn FnMut() -> bool| match catch_unwind(AssertUnwindSafe(f)) {
+                Ok(ok) => assert!(ok, "{call} failed"),
+                Err(p) => panicked.push(format!("{call}: {}", panic_text(&p))),
+            };
+        check("produce_wait(_, Duration::MAX)", &mut || {
+            producer
+                .produce_wait(Record::new("hugeclose").value("x"), Duration::MAX)
+                .is_ok()
+        });
+        check("Producer::close(Duration::MAX)", &mut || {
+            producer.close(Duration::MAX).is_ok()
+        });
+        check("Consumer::close(Duration::MAX)", &mut || {
+            consumer.close(Duration::MAX).is_ok()
+        });
+        assert!(panicked.is_empty(), "{panicked:#?}");
+        // And the consumer is really closed afterwards.
+        assert_eq!(consumer.assignment().unwrap_err().code(), ErrorCode::State);
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumer calls on partitions it does not own.
+
+#[test]
+fn commit_seek_position_store_on_unassigned_partitions() {
+    within(LIMIT, || {
+        let c = mock_with("unassigned", 2, 4);
+        let consumer = Consumer::new(
+            group_conf(&c, "g-unassigned")
+                .into_iter()
+                .chain([("enable.auto.offset.store", "false".to_string())])
+                .collect::<Config>(),
+        )
+        .unwrap();
+        let tp = TopicPartition::with_offset("unassigned", 0, 3);
+        // Seek needs an assigned partition: _UNKNOWN_PARTITION, saying which.
+        let e = consumer.seek(&tp).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnknownPartition, "{e:?}");
+        let at = e.topic_partition().expect("names the partition");
+        assert_eq!((at.topic.as_str(), at.partition), ("unassigned", 0));
+        // Storing an offset for it: the same.
+        let e = consumer
+            .store_offsets_list(std::slice::from_ref(&tp))
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnknownPartition, "{e:?}");
+        let at = e.topic_partition().expect("names the partition");
+        assert_eq!((at.topic.as_str(), at.partition), ("unassigned", 0));
+        // Position: documented safe result, no position (Offset::Invalid).
+        let pos = consumer
+            .position(&[TopicPartition::new("unassigned", 0)])
+            .unwrap();
+        assert_eq!(pos[0].offset, Offset::Invalid);
+        // Pause/resume of a partition not assigned: a no-op, as in librdkafka and Python.
+        consumer
+            .pause(&[TopicPartition::new("unassigned", 1)])
+            .unwrap();
+        consumer
+            .resume(&[TopicPartition::new("unassigned", 1)])
+            .unwrap();
+        // Removing it from an empty assignment: _INVALID_ARG naming why.
+        let e = consumer
+            .incremental_unassign(&[TopicPartition::new("unassigned", 0)])
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArg);
+        assert!(e.str().contains("empty assignment"), "{e}");
+        // Committing the current offsets when none are stored: _NO_OFFSET.
+        assert_eq!(
+            consumer.commit(false).unwrap_err().code(),
+            ErrorCode::NoOffset
+        );
+        // Committing an explicit offset for any partition is allowed by Kafka (and Python): it
+        // becomes the group's committed offset, which is where a later assignment starts.
+        consumer.commit_offsets(&[tp], false).unwrap();
+        let committed = consumer
+            .committed(
+                &[TopicPartition::new("unassigned", 0)],
+                Duration::from_secs(5),
+            )
+            .unwrap();
+        assert_eq!(committed[0].offset, Offset::At(3));
+        consumer.close(Duration::from_secs(5)).unwrap();
+    })
+}
+
+#[test]
+fn store_offsets_with_auto_store_on_names_the_setting() {
+    within(LIMIT, || {
+        let c = mock_with("autostore", 1, 1);
+        let consumer = Consumer::new(group_conf(&c, "g-autostore")).unwrap();
+        consumer
+            .assign(&[TopicPartition::with_offset(
+                "autostore",
+                0,
+                Offset::Beginning,
+            )])
+            .unwrap();
+        assert_eq!(poll_n(&consumer, 1), 1);
+        let e = consumer
+            .store_offsets_list(&[TopicPartition::with_offset("autostore", 0, 1)])
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArg);
+        assert!(e.str().contains("enable.auto.offset.store"), "{e}");
+    })
+}
+
+#[test]
+fn bad_consumer_calls_are_refused_clearly() {
+    within(LIMIT, || {
+        let c = MockCluster::new(1).unwrap();
+        let consumer = Consumer::new(group_conf(&c, "g-bad")).unwrap();
+        let e = consumer.subscribe(&[], Rebalance::new()).unwrap_err();
+        assert!(e.str().contains("no topics"), "{e}");
+        assert!(consumer.subscribe(&["^regex.*"], Rebalance::new()).is_ok());
+        let e = consumer.commit_offsets(&[], false).unwrap_err();
+        assert!(e.str().contains("no offsets"), "{e}");
+        let e = consumer.assign(&[TopicPartition::new("", 0)]).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArg);
+        let e = consumer.consume(0, Duration::ZERO).unwrap_err();
+        assert!(e.str().contains("num_messages must be 1..=1000000"), "{e}");
+        let e = consumer.consume(2_000_000, Duration::ZERO).unwrap_err();
+        assert!(e.str().contains("got 2000000"), "{e}");
+    })
+}
+
+#[test]
+fn subscribe_with_an_invalid_regex_names_the_pattern() {
+    within(LIMIT, || {
+        let c = MockCluster::new(1).unwrap();
+        let consumer = Consumer::new(group_conf(&c, "g-regex")).unwrap();
+        let e = consumer
+            .subscribe(&["^(unclosed"], Rebalance::new())
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArg);
+        assert!(e.str().contains("^(unclosed"), "{e}");
+    })
+}
+
+/// Assigning a partition that does not exist is accepted by librdkafka (as in Python): it is
+/// never fetched (at most a non-fatal `UNKNOWN_TOPIC_OR_PART` from poll), has no position, and
+/// the rest of the assignment is consumed normally.
+#[test]
+fn assigning_a_partition_that_does_not_exist_is_harmless() {
+    within(LIMIT, || {
+        let c = mock_with("noexist", 1, 2);
+        let consumer = Consumer::new(group_conf(&c, "g-noexist")).unwrap();
+        let missing = TopicPartition::with_offset("noexist", 9, Offset::Beginning);
+        consumer
+            .assign(&[
+                missing.clone(),
+                TopicPartition::with_offset("noexist", 0, Offset::Beginning),
+            ])
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut got = Vec::new();
+        while Instant::now() < deadline && got.len() < 2 {
+            match consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(m)) => got.push((m.partition(), m.offset())),
+                Some(Err(e)) => {
+                    assert_eq!(e.code(), ErrorCode::UnknownTopicOrPart, "{e:?}");
+                    assert!(!e.fatal());
+                }
+                None => {}
+            }
+        }
+        assert_eq!(got, vec![(0, 0), (0, 1)]);
+        assert_eq!(
+            consumer.position(&[missing]).unwrap()[0].offset,
+            Offset::Invalid
+        );
+        consumer.close(Duration::from_secs(5)).unwrap();
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// After close.
+
+#[test]
+fn producer_calls_after_close_and_closing_twice() {
+    within(LIMIT, || {
+        let c = mock_with("pclosed", 1, 0);
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        producer.produce(Record::new("pclosed").value("x")).unwrap();
+        producer.close(Duration::from_secs(5)).unwrap();
+        let e = producer
+            .produce(Record::new("pclosed").value("y"))
+            .unwrap_err();
+        assert_eq!(e.error.code(), ErrorCode::State);
+        assert!(e.error.str().contains("closed"), "{}", e.error);
+        let failed = producer.produce_batch([Record::new("pclosed").value("z")]);
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].error.code(), ErrorCode::State);
+        let e = producer
+            .init_transactions(Duration::from_secs(1))
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::State);
+        // Closing twice: nothing left, Ok; serving calls are harmless no-ops.
+        producer.close(Duration::from_secs(1)).unwrap();
+        assert_eq!(producer.poll(Duration::ZERO), 0);
+        assert_eq!(producer.flush(Duration::ZERO), 0);
+    })
+}
+
+#[test]
+fn consumer_calls_after_close_are_state_errors_and_closing_twice_is_a_no_op() {
+    within(LIMIT, || {
+        let c = mock_with("cclosed", 1, 2);
+        let consumer = Consumer::new(group_conf(&c, "g-cclosed")).unwrap();
+        consumer.subscribe(&["cclosed"], Rebalance::new()).unwrap();
+        assert_eq!(poll_n(&consumer, 2), 2);
+        consumer.close(Duration::from_secs(5)).unwrap();
+        let tp = || TopicPartition::with_offset("cclosed", 0, 1);
+        let results: Vec<(&str, Option<KafkaError>)> = vec![
+            ("poll", consumer.poll(Duration::ZERO).and_then(|r| r.err())),
+            ("consume", consumer.consume(1, Duration::ZERO).err()),
+            (
+                "subscribe",
+                consumer.subscribe(&["cclosed"], Rebalance::new()).err(),
+            ),
+            ("assign", consumer.assign(&[tp()]).err()),
+            ("assignment", consumer.assignment().err()),
+            ("commit", consumer.commit(false).err()),
+            (
+                "commit_offsets",
+                consumer.commit_offsets(&[tp()], false).err(),
+            ),
+            ("store", consumer.store_offsets_list(&[tp()]).err()),
+            ("seek", consumer.seek(&tp()).err()),
+            ("position", consumer.position(&[tp()]).err()),
+            ("pause", consumer.pause(&[tp()]).err()),
+            (
+                "committed",
+                consumer.committed(&[tp()], Duration::from_secs(1)).err(),
+            ),
+            (
+                "list_topics",
+                consumer.list_topics(None, Duration::from_secs(1)).err(),
+            ),
+            (
+                "consumer_group_metadata",
+                consumer.consumer_group_metadata().err(),
+            ),
+        ];
+        for (call, e) in results {
+            let e = e.unwrap_or_else(|| panic!("{call} after close succeeded"));
+            assert_eq!(e.code(), ErrorCode::State, "{call}: {e:?}");
+            assert!(e.str().contains("closed"), "{call}: {e}");
+        }
+        consumer.close(Duration::from_secs(1)).unwrap();
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closures that panic.
+
+#[test]
+fn panic_in_per_message_closure_comes_out_of_flush_and_loses_no_report() {
+    within(LIMIT, || {
+        let c = mock_with("panic", 1, 0);
+        let producer = Producer::new([
+            ("bootstrap.servers", c.bootstrap_servers()),
+            ("linger.ms", "50"),
+        ])
+        .unwrap();
+        let others = Arc::new(AtomicUsize::new(0));
+        producer
+            .produce(
+                Record::new("panic")
+                    .value("first")
+                    .on_delivery(|_| panic!("boom in delivery")),
+            )
+            .unwrap();
+        for _ in 0..9 {
+            let o = others.clone();
+            producer
+                .produce(Record::new("panic").value("other").on_delivery(move |_| {
+                    o.fetch_add(1, Ordering::SeqCst);
+                }))
+                .unwrap();
+        }
+        let r = catch_unwind(AssertUnwindSafe(|| producer.flush(Duration::from_secs(10))));
+        let payload = r.expect_err("the panic must be resumed from flush");
+        assert_eq!(panic_text(&payload), "boom in delivery");
+        // The rest are still delivered to their closures, by this or the next call.
+        assert_eq!(producer.flush(Duration::from_secs(10)), 0);
+        assert_eq!(others.load(Ordering::SeqCst), 9);
+    })
+}
+
+#[test]
+fn panic_in_global_on_delivery_comes_out_of_poll() {
+    within(LIMIT, || {
+        let c = mock_with("panicpoll", 1, 0);
+        let producer = Producer::builder([("bootstrap.servers", c.bootstrap_servers())])
+            .on_delivery(|r| {
+                if r.value() == Some(b"bad") {
+                    panic!("global closure panicked");
+                }
+            })
+            .build()
+            .unwrap();
+        producer
+            .produce(Record::new("panicpoll").value("bad"))
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut caught = None;
+        while Instant::now() < deadline && caught.is_none() {
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+                producer.poll(Duration::from_millis(100))
+            })) {
+                caught = Some(p);
+            }
+        }
+        let p = caught.expect("poll resumed the panic");
+        assert_eq!(panic_text(&p), "global closure panicked");
+        // The producer is still usable.
+        producer
+            .produce(Record::new("panicpoll").value("good"))
+            .unwrap();
+        assert_eq!(producer.flush(Duration::from_secs(10)), 0);
+    })
+}
+
+#[test]
+fn panic_in_on_assign_comes_out_of_poll_and_the_assignment_still_happens() {
+    within(LIMIT, || {
+        let c = mock_with("panicassign", 2, 20);
+        let consumer = Consumer::new(group_conf(&c, "g-panic")).unwrap();
+        consumer
+            .subscribe(
+                &["panicassign"],
+                Rebalance::new().on_assign(|_, _| panic!("on_assign exploded")),
+            )
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let payload = loop {
+            assert!(Instant::now() < deadline, "no panic resumed");
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+                let _ = consumer.poll(Duration::from_millis(100));
+            })) {
+                break p;
+            }
+        };
+        assert_eq!(panic_text(&payload), "on_assign exploded");
+        // The automatic assign still ran, and the consumer keeps working.
+        assert_eq!(consumer.assignment().unwrap().len(), 2);
+        assert_eq!(poll_n(&consumer, 20), 20);
+        consumer.close(Duration::from_secs(5)).unwrap();
+    })
+}
+
+#[test]
+fn panic_in_on_revoke_comes_out_of_close_and_the_consumer_is_closed() {
+    within(LIMIT, || {
+        let c = mock_with("panicrevoke", 1, 3);
+        let consumer = Consumer::new(group_conf(&c, "g-panicrevoke")).unwrap();
+        consumer
+            .subscribe(
+                &["panicrevoke"],
+                Rebalance::new().on_revoke(|_, _| panic!("on_revoke exploded")),
+            )
+            .unwrap();
+        assert_eq!(poll_n(&consumer, 3), 3);
+        let t = Instant::now();
+        let r = catch_unwind(AssertUnwindSafe(|| consumer.close(Duration::from_secs(5))));
+        assert_eq!(
+            panic_text(&r.expect_err("close resumes the panic")),
+            "on_revoke exploded"
+        );
+        assert!(t.elapsed() < Duration::from_secs(6));
+        assert_eq!(consumer.assignment().unwrap_err().code(), ErrorCode::State);
+        consumer.close(Duration::from_secs(1)).unwrap();
+    })
+}
+
+/// A logger that panics on librdkafka's threads is caught there (and logged), never crosses
+/// into C; error and stats callbacks keep working meanwhile.
+#[test]
+fn panicking_logger_is_contained_and_error_and_stats_callbacks_keep_working() {
+    within(LIMIT, || {
+        let c = MockCluster::new(1).unwrap();
+        let stats: Arc<Mutex<Vec<String>>> = Arc::default();
+        let errors: Arc<Mutex<Vec<KafkaError>>> = Arc::default();
+        let (s, e) = (stats.clone(), errors.clone());
+        let logged = Arc::new(AtomicUsize::new(0));
+        let l = logged.clone();
+        let producer = Producer::builder([
+            ("bootstrap.servers", c.bootstrap_servers()),
+            ("statistics.interval.ms", "100"),
+        ])
+        .stats_cb(move |json| s.lock().unwrap().push(json.to_string()))
+        .error_cb(move |err| e.lock().unwrap().push(err.clone()))
+        .logger(move |_| {
+            l.fetch_add(1, Ordering::SeqCst);
+            panic!("logger panics")
+        })
+        .build()
+        .unwrap();
+        producer.list_topics(None, Duration::from_secs(5)).unwrap();
+        c.broker_down(1).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline
+            && (stats.lock().unwrap().len() < 2 || errors.lock().unwrap().is_empty())
+        {
+            producer.poll(Duration::from_millis(100));
+        }
+        assert!(logged.load(Ordering::SeqCst) > 0, "the logger never ran");
+        let stats = stats.lock().unwrap();
+        assert!(stats.len() >= 2);
+        let v: serde_json::Value = serde_json::from_str(&stats[0]).unwrap();
+        assert_eq!(v["name"].as_str(), Some(producer.name()));
+        assert_eq!(v["type"].as_str(), Some("producer"));
+        let errors = errors.lock().unwrap();
+        assert!(
+            errors
+                .iter()
+                .any(|e| matches!(e.code(), ErrorCode::AllBrokersDown | ErrorCode::Transport)),
+            "{errors:?}"
+        );
+    })
+}
+
+#[test]
+fn panics_in_error_and_stats_callbacks_come_out_of_poll() {
+    within(LIMIT, || {
+        let c = MockCluster::new(1).unwrap();
+        let producer = Producer::builder([
+            ("bootstrap.servers", c.bootstrap_servers()),
+            ("statistics.interval.ms", "100"),
+        ])
+        .stats_cb(|_| panic!("stats_cb exploded"))
+        .build()
+        .unwrap();
+        let p = poll_until_panic(&producer);
+        assert_eq!(panic_text(&p), "stats_cb exploded");
+        drop(producer);
+
+        let producer = Producer::builder([("bootstrap.servers", "127.0.0.1:1")])
+            .error_cb(|_| panic!("error_cb exploded"))
+            .build()
+            .unwrap();
+        let p = poll_until_panic(&producer);
+        assert_eq!(panic_text(&p), "error_cb exploded");
+        // Still usable afterwards.
+        producer.poll(Duration::from_millis(10));
+    })
+}
+
+fn poll_until_panic(producer: &Producer) -> Box<dyn std::any::Any + Send> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(Instant::now() < deadline, "no panic resumed from poll");
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+            producer.poll(Duration::from_millis(100))
+        })) {
+            return p;
+        }
+    }
+}
+
+#[test]
+fn panic_in_on_commit_comes_out_of_the_call_that_served_it() {
+    within(LIMIT, || {
+        let c = mock_with("panicommit", 1, 2);
+        let consumer = Consumer::builder(group_conf(&c, "g-panicommit"))
+            .on_commit(|_, _| panic!("on_commit exploded"))
+            .build()
+            .unwrap();
+        consumer
+            .subscribe(&["panicommit"], Rebalance::new())
+            .unwrap();
+        assert_eq!(poll_n(&consumer, 2), 2);
+        consumer.commit(true).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let payload = loop {
+            assert!(Instant::now() < deadline, "no panic resumed");
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+                let _ = consumer.poll(Duration::from_millis(100));
+            })) {
+                break p;
+            }
+        };
+        assert_eq!(panic_text(&payload), "on_commit exploded");
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closures that call back into their own client.
+
+#[test]
+fn delivery_closure_may_poll_flush_produce_and_close_its_own_producer() {
+    within(LIMIT, || {
+        let c = mock_with("reenter", 1, 0);
+        let producer =
+            Arc::new(Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap());
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
+        let again = Arc::new(AtomicUsize::new(0));
+        for i in 0..5 {
+            let (p, l, a) = (producer.clone(), log.clone(), again.clone());
+            producer
+                .produce(Record::new("reenter").value("x").on_delivery(move |r| {
+                    p.poll(Duration::ZERO);
+                    p.flush(Duration::from_millis(50));
+                    let a2 = a.clone();
+                    p.produce(Record::new("reenter").value("again").on_delivery(move |r| {
+                        assert!(r.error().is_none());
+                        a2.fetch_add(1, Ordering::SeqCst);
+                    }))
+                    .unwrap();
+                    l.lock()
+                        .unwrap()
+                        .push(format!("{i} {}", r.error().is_none()));
+                }))
+                .unwrap();
+        }
+        let t = Instant::now();
+        assert_eq!(producer.flush(Duration::from_secs(20)), 0);
+        assert!(t.elapsed() < Duration::from_secs(20));
+        let mut log = log.lock().unwrap().clone();
+        log.sort();
+        assert_eq!(log, (0..5).map(|i| format!("{i} true")).collect::<Vec<_>>());
+        assert_eq!(
+            again.load(Ordering::SeqCst),
+            5,
+            "messages produced from closures"
+        );
+        // close() from inside a delivery closure.
+        let closed: Arc<Mutex<Option<bool>>> = Arc::default();
+        let (p, cl) = (producer.clone(), closed.clone());
+        producer
+            .produce(Record::new("reenter").value("last").on_delivery(move |_| {
+                *cl.lock().unwrap() = Some(p.close(Duration::from_secs(2)).is_ok());
+            }))
+            .unwrap();
+        assert_eq!(producer.flush(Duration::from_secs(10)), 0);
+        assert_eq!(*closed.lock().unwrap(), Some(true));
+        let e = producer
+            .produce(Record::new("reenter").value("no"))
+            .unwrap_err();
+        assert_eq!(e.error.code(), ErrorCode::State);
+    })
+}
+
+#[test]
+fn global_on_delivery_may_call_back_into_its_producer() {
+    within(LIMIT, || {
+        let c = mock_with("reenter-global", 1, 0);
+        let cell: Arc<OnceLock<Weak<Producer>>> = Arc::default();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let (c2, h) = (cell.clone(), hits.clone());
+        let producer = Arc::new(
+            Producer::builder([("bootstrap.servers", c.bootstrap_servers())])
+                .on_delivery(move |r| {
+                    assert!(r.error().is_none());
+                    let p = c2.get().and_then(Weak::upgrade).expect("producer alive");
+                    p.poll(Duration::ZERO);
+                    let _ = p.len();
+                    h.fetch_add(1, Ordering::SeqCst);
+                })
+                .build()
+                .unwrap(),
+        );
+        cell.set(Arc::downgrade(&producer)).unwrap();
+        for _ in 0..20 {
+            producer
+                .produce(Record::new("reenter-global").value("y"))
+                .unwrap();
+        }
+        assert_eq!(producer.flush(Duration::from_secs(10)), 0);
+        assert_eq!(hits.load(Ordering::SeqCst), 20);
+    })
+}
+
+#[test]
+fn rebalance_closures_may_call_back_into_the_consumer() {
+    within(LIMIT, || {
+        let c = mock_with("reenter-c", 2, 10);
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (a, r) = (log.clone(), log.clone());
+        let consumer = Consumer::new(group_conf(&c, "g-reenter")).unwrap();
+        consumer
+            .subscribe(
+                &["reenter-c"],
+                Rebalance::new()
+                    .on_assign(move |c, parts| {
+                        // Calls into the same consumer from inside its callback, including a
+                        // nested poll.
+                        c.assign(parts).unwrap();
+                        let _ = c.poll(Duration::ZERO);
+                        let pos = c.position(parts).unwrap();
+                        a.lock()
+                            .unwrap()
+                            .push(format!("assign {} {}", parts.len(), pos.len()));
+                    })
+                    .on_revoke(move |c, parts| {
+                        let _ = c.assignment().unwrap();
+                        r.lock().unwrap().push(format!("revoke {}", parts.len()));
+                    }),
+            )
+            .unwrap();
+        assert_eq!(poll_n(&consumer, 10), 10);
+        // The revoke closure still runs on close after the nested poll above.
+        consumer.close(Duration::from_secs(5)).unwrap();
+        assert_eq!(
+            *log.lock().unwrap(),
+            vec!["assign 2 2".to_string(), "revoke 2".to_string()]
+        );
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Brokers that cannot be reached.
+
+#[test]
+fn unreachable_bootstrap_server_fails_within_bounds_naming_the_address() {
+    within(LIMIT, || {
+        let port = common::free_port(); // nothing listens there
+        let bootstrap = format!("127.0.0.1:{port}");
+        let errors: Arc<Mutex<Vec<KafkaError>>> = Arc::default();
+        let e = errors.clone();
+        let producer = Producer::builder([
+            ("bootstrap.servers", bootstrap.as_str()),
+            ("message.timeout.ms", "2000"),
+        ])
+        .error_cb(move |err| e.lock().unwrap().push(err.clone()))
+        .build()
+        .unwrap();
+        let t = Instant::now();
+        let err = producer
+            .list_topics(None, Duration::from_secs(2))
+            .unwrap_err();
+        assert!(
+            matches!(err.code(), ErrorCode::Transport | ErrorCode::TimedOut),
+            "{err:?}"
+        );
+        assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+        let fate = fate_of_one_message(&producer, "t");
+        assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
+        assert_eq!(fate, Some(Some(ErrorCode::MsgTimedOut)));
+        let errors = errors.lock().unwrap();
+        assert!(
+            errors.iter().any(|e| e.code() == ErrorCode::Transport
+                && e.str().contains(&bootstrap)
+                && e.str().contains("Connection refused")),
+            "{errors:?}"
+        );
+        assert!(errors.iter().any(|e| e.code() == ErrorCode::AllBrokersDown));
+
+        // A consumer: polls return, close is bounded.
+        let consumer = Consumer::new([
+            ("bootstrap.servers", bootstrap.as_str()),
+            ("group.id", "g-unreachable"),
+        ])
+        .unwrap();
+        consumer.subscribe(&["t"], Rebalance::new()).unwrap();
+        let t = Instant::now();
+        for _ in 0..5 {
+            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
+                panic!("a message from nowhere: {m:?}");
+            }
+        }
+        let _ = consumer.close(Duration::from_secs(2));
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    })
+}
+
+#[test]
+fn unresolvable_bootstrap_host_is_a_resolve_error_naming_the_host() {
+    within(LIMIT, || {
+        let errors: Arc<Mutex<Vec<KafkaError>>> = Arc::default();
+        let e = errors.clone();
+        let producer = Producer::builder([
+            ("bootstrap.servers", "no-such-host.invalid:9092"),
+            ("message.timeout.ms", "1500"),
+        ])
+        .error_cb(move |err| e.lock().unwrap().push(err.clone()))
+        .build()
+        .unwrap();
+        producer.produce(Record::new("t").value("x")).unwrap();
+        assert_eq!(producer.flush(Duration::from_secs(10)), 0);
+        let errors = errors.lock().unwrap();
+        assert!(
+            errors.iter().any(|e| e.code() == ErrorCode::Resolve
+                && e.str().contains("no-such-host.invalid")),
+            "{errors:?}"
+        );
+    })
+}
+
+#[test]
+fn mock_cluster_refuses_bad_arguments() {
+    let e = MockCluster::new(0).unwrap_err();
+    assert!(e.str().contains("at least one broker"), "{e}");
+    let c = MockCluster::new(1).unwrap();
+    let e = c.create_topic("t", 0, 1).unwrap_err();
+    assert!(e.str().contains("partitions (0)"), "{e}");
+    assert_eq!(
+        c.broker_down(7).unwrap_err().code(),
+        ErrorCode::BrokerNotAvailable
+    );
+    assert_eq!(
+        c.set_partition_leader("t", 0, 9).unwrap_err().code(),
+        ErrorCode::BrokerNotAvailable
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// SASL refused by a real broker (tansu 0.6.0 with SCRAM users).
+
+/// Expects an authentication error through error_cb and a failed delivery, both within bounds.
+fn refused(mechanism: &str, user: &str, password: &str) -> Vec<KafkaError> {
+    let broker = Tansu::sasl();
+    let errors: Arc<Mutex<Vec<KafkaError>>> = Arc::default();
+    let e = errors.clone();
+    let producer = Producer::builder(
+        broker
+            .sasl_config(mechanism, user, password)
+            .with("message.timeout.ms", "4000"),
+    )
+    .error_cb(move |err| e.lock().unwrap().push(err.clone()))
+    .build()
+    .unwrap();
+    let report = produce_one(&producer, "anything");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(15) && errors.lock().unwrap().is_empty() {
+        producer.poll(Duration::from_millis(100));
+    }
+    let auth_after = start.elapsed();
+    let left = producer.flush(Duration::from_secs(15));
+    assert_eq!(left, 0, "flush must not hang on an authentication failure");
+    assert!(start.elapsed() < Duration::from_secs(20));
+    let errors = errors.lock().unwrap().clone();
+    assert!(
+        errors.iter().any(|e| e.code() == ErrorCode::Authentication),
+        "no _AUTHENTICATION error within {auth_after:?}: {errors:?}"
+    );
+    let rep = report
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the delivery report was served");
+    let err = rep.expect("the message must fail, never be delivered unauthenticated");
+    assert!(
+        matches!(
+            err.code(),
+            ErrorCode::MsgTimedOut | ErrorCode::Authentication
+        ),
+        "{err}"
+    );
+    for e in &errors {
+        assert!(!e.str().contains(password), "password leaked into {e}");
+    }
+    errors
+}
+
+#[test]
+fn wrong_scram_password_is_an_authentication_error() {
+    within(LIMIT, || {
+        refused("SCRAM-SHA-256", "alice", "not-alices-password");
+    })
+}
+
+#[test]
+fn unknown_scram_user_is_an_authentication_error() {
+    within(LIMIT, || {
+        refused("SCRAM-SHA-512", "mallory", "whatever-pw");
+    })
+}
+
+#[test]
+fn sasl_plain_which_tansu_lacks_fails_naming_the_mechanism() {
+    within(LIMIT, || {
+        let errors = refused("PLAIN", "alice", "alice-secret");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.str().contains("PLAIN") || e.str().to_lowercase().contains("mechanism")),
+            "{errors:?}"
+        );
+    })
+}
