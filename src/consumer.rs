@@ -281,6 +281,19 @@ const OPEN: u8 = 0;
 const CLOSING: u8 = 1;
 const CLOSED: u8 = 2;
 
+/// Partitions handed to `assign`/`incremental_assign` must be concrete (librdkafka would
+/// accept a negative partition and never fetch it).
+fn check_assignable(call: &str, partitions: &[TopicPartition]) -> Result<()> {
+    match partitions.iter().find(|p| p.partition < 0) {
+        Some(p) => Err(KafkaError::invalid_arg(format!(
+            "{call}: partition {} of topic {:?} is negative; assign concrete partitions (0 or more)",
+            p.partition, p.topic
+        ))
+        .with_partition(p.topic.clone(), p.partition)),
+        None => Ok(()),
+    }
+}
+
 /// Sets the "current consumer" for callbacks for the duration of a call into librdkafka, and
 /// restores the previous value after (a closure may poll re-entrantly).
 struct Enter<'a>(&'a ConsumerState, *const Consumer);
@@ -410,6 +423,7 @@ impl Consumer {
     /// (`Offset::Invalid`/`NoCommit` = committed offset or `auto.offset.reset`).
     pub fn assign(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.check_open()?;
+        check_assignable("assign", partitions)?;
         let list = NativeList::from_partitions(partitions)?;
         self.mark_handled();
         // SAFETY: rk and list are live.
@@ -429,6 +443,7 @@ impl Consumer {
     /// Python: `incremental_assign(partitions)` (cooperative rebalancing).
     pub fn incremental_assign(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.check_open()?;
+        check_assignable("incremental_assign", partitions)?;
         let list = NativeList::from_partitions(partitions)?;
         self.mark_handled();
         // SAFETY: rk and list are live; the returned error (if any) is ours.

@@ -622,6 +622,28 @@ fn subscribe_with_an_invalid_regex_names_the_pattern() {
     })
 }
 
+#[test]
+fn assigning_a_negative_partition_is_refused_naming_it() {
+    within(LIMIT, || {
+        let c = MockCluster::new(1).unwrap();
+        let consumer = Consumer::new(group_conf(&c, "g-negative")).unwrap();
+        for e in [
+            consumer
+                .assign(&[TopicPartition::new("t", 0), TopicPartition::new("t", -3)])
+                .unwrap_err(),
+            consumer
+                .incremental_assign(&[TopicPartition::new("t", -1)])
+                .unwrap_err(),
+        ] {
+            assert_eq!(e.code(), ErrorCode::InvalidArg);
+            assert!(e.str().contains("is negative"), "{e}");
+            assert_eq!(e.topic_partition().unwrap().topic, "t");
+        }
+        // Nothing was assigned.
+        assert!(consumer.assignment().unwrap().is_empty());
+    })
+}
+
 /// Assigning a partition that does not exist is accepted by librdkafka (as in Python): it is
 /// never fetched (at most a non-fatal `UNKNOWN_TOPIC_OR_PART` from poll), has no position, and
 /// the rest of the assignment is consumed normally.
