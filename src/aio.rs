@@ -309,6 +309,10 @@ impl Future for SendFuture<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        let w = &this.producer.client_arc().context().waiters;
+        // On a full queue: wait for room (woken after reports are served, and one of the
+        // waiters a queue event may wake to serve them), serve once, and try once more.
+        let mut served = false;
         loop {
             if let Some(d) = &mut this.delivery {
                 return Pin::new(d).poll(cx);
@@ -317,7 +321,6 @@ impl Future for SendFuture<'_> {
                 .record
                 .take()
                 .expect("SendFuture polled after completion");
-            let w = &this.producer.client_arc().context().waiters;
             match this.producer.produce_future(record) {
                 Ok(d) => {
                     w.leave(this.id);
@@ -325,33 +328,19 @@ impl Future for SendFuture<'_> {
                 }
                 Err(ProduceError { error, record }) if error.code() == ErrorCode::QueueFull => {
                     this.record = Some(record);
-                    // Wait for room: be woken after reports are served, and be one of the
-                    // waiters a queue event may wake to serve them.
+                    if served {
+                        return Poll::Pending;
+                    }
                     w.wait_for_room(this.id, cx.waker());
                     w.enable(this.producer.client_arc(), false);
                     w.register(this.id, cx.waker());
                     serve_producer(this.producer.client_arc(), cx);
-                    match this
-                        .producer
-                        .produce_future(this.record.take().expect("kept"))
-                    {
-                        Ok(d) => {
-                            w.leave(this.id);
-                            this.delivery = Some(d);
-                        }
-                        Err(ProduceError { error, record })
-                            if error.code() == ErrorCode::QueueFull =>
-                        {
-                            this.record = Some(record);
-                            return Poll::Pending;
-                        }
-                        Err(e) => {
-                            w.leave(this.id);
-                            return Poll::Ready(Err(e.error));
-                        }
-                    }
+                    served = true;
                 }
-                Err(e) => return Poll::Ready(Err(e.error)),
+                Err(e) => {
+                    w.leave(this.id);
+                    return Poll::Ready(Err(e.error));
+                }
             }
         }
     }

@@ -45,7 +45,7 @@ pub type OAuthError = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) type OAuthFn = dyn Fn(&str) -> std::result::Result<OAuthToken, OAuthError> + Send + Sync;
 
 fn c(what: &str, s: &str) -> std::result::Result<CString, String> {
-    CString::new(s).map_err(|_| format!("the token's {what} contains a NUL byte"))
+    util::cstring(&format!("the token's {what}"), s).map_err(|e| e.str().to_string())
 }
 
 /// Hands the closure's outcome to librdkafka.
