@@ -7,6 +7,8 @@ Clients (all built by bench/build.sh):
   B   confluent-kafka-python 2.12.1 (bench/clients/py_bench.py)
   C   rust-rdkafka 0.39 (bench/rust-rdkafka-bench)
   D   rkafka (bench/rkafka-bench): per-message delivery closure; consume via poll/consume(n)
+  Dc  rkafka like D, but with the payload copied (Record::value; D hands it over in place
+      with Record::value_static, as A does without RD_KAFKA_MSG_F_COPY)
   Dg  rkafka with the producer-wide delivery callback instead of per-message closures
   Db  rkafka produce_batch (runs of 1000) with the producer-wide delivery callback
 """
@@ -38,6 +40,7 @@ CLIENT_NAMES = {
     "B": "B confluent-kafka-python 2.12.1",
     "C": "C rust-rdkafka 0.39",
     "D": "D rkafka",
+    "Dc": "D rkafka, payload copied",
     "Dg": "D rkafka, producer-wide on_delivery",
     "Db": "D rkafka, produce_batch(1000)",
 }
@@ -57,12 +60,12 @@ WORKLOAD_TITLES = {
 }
 # Which clients take part in which phase (C has no batch consume in rust-rdkafka 0.39; Dg/Db
 # are produce variants of D).
-PRODUCE_ONLY = {"Dg", "Db"}
+PRODUCE_ONLY = {"Dc", "Dg", "Db"}
 NO_BATCH_CONSUME = {"C"}
 
 
 def missing_binaries(clients):
-    need = {"A": RDPERF, "B": PYTHON, "C": C_BIN, "D": D_BIN, "Dg": D_BIN, "Db": D_BIN}
+    need = {"A": RDPERF, "B": PYTHON, "C": C_BIN, "D": D_BIN, "Dc": D_BIN, "Dg": D_BIN, "Db": D_BIN}
     out = [need[c] for c in clients if not os.path.exists(need[c])]
     return sorted(set(out))
 
@@ -157,7 +160,7 @@ def command(client, workload, bootstrap, topic, count, size, group=None, warmup=
             return [PYTHON, PYBENCH, "produce"] + args
         if client == "C":
             return [C_BIN, "produce"] + args
-        dr = {"D": "closure", "Dg": "global", "Db": "batch"}[client]
+        dr = {"D": "closure", "Dc": "copy", "Dg": "global", "Db": "batch"}[client]
         return [D_BIN, "produce"] + args + [dr]
     # consume
     if client == "A":

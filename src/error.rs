@@ -171,6 +171,7 @@ impl KafkaError {
 
     /// Builds from a raw `rd_kafka_resp_err_t` value; `None` for `NO_ERROR`.
     #[cold]
+    #[inline]
     pub(crate) fn from_raw(code: i32) -> Option<KafkaError> {
         (code != 0).then(|| KafkaError::from_code(ErrorCode::from_raw(code)))
     }

@@ -25,9 +25,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka_sys::bindings as sys;
 
-use crate::client::{
-    common_builder_methods, yield_if_panicked, ClientContext, CommonCallbacks, NativeClient,
-};
+use crate::client::{common_builder_methods, ClientContext, CommonCallbacks, NativeClient};
 use crate::config::Config;
 use crate::consts;
 use crate::consumer::ConsumerGroupMetadata;
@@ -211,7 +209,9 @@ fn shared_slots() -> std::sync::MutexGuard<'static, SharedSlots> {
 }
 
 /// This thread's cache of free slots: a per-message closure costs a pop and a push; the shared
-/// pool is touched once per [`SLAB`] closures.
+/// pool is touched once per [`SLAB`] closures. It has no destructor, so the hot paths reach it
+/// with a plain thread-local access (no lazy-registration check); [`SpillOnExit`] hands the
+/// list to the shared pool when the thread ends.
 struct LocalSlots {
     head: std::cell::Cell<*mut u8>,
     len: std::cell::Cell<usize>,
@@ -230,9 +230,13 @@ impl LocalSlots {
     }
 }
 
-impl Drop for LocalSlots {
+/// Registered (by touching it) whenever this thread's list goes from empty to non-empty; its
+/// destructor returns the thread's cached slots to the shared pool.
+struct SpillOnExit;
+
+impl Drop for SpillOnExit {
     fn drop(&mut self) {
-        let list = self.take();
+        let list = LOCAL_SLOTS.with(LocalSlots::take);
         if list.len > 0 {
             shared_slots().free.push(list);
         }
@@ -246,6 +250,13 @@ thread_local! {
             len: std::cell::Cell::new(0),
         }
     };
+    static SPILL_ON_EXIT: SpillOnExit = const { SpillOnExit };
+}
+
+/// Makes sure this thread's cached slots reach the shared pool when it exits; false once the
+/// thread's destructors have run (the caller must then use the shared pool directly).
+fn spill_on_exit_registered() -> bool {
+    SPILL_ON_EXIT.try_with(|_| ()).is_ok()
 }
 
 /// A list of free slots from the shared pool, or a new slab.
@@ -270,54 +281,80 @@ fn refill() -> FreeList {
     list
 }
 
+/// A free slot: a pop from this thread's list (inlined into the caller), else [`slot_refill`].
+#[inline]
 fn slot_alloc() -> ptr::NonNull<u8> {
-    let local = LOCAL_SLOTS.try_with(|l| {
-        let head = l.head.get();
-        if !head.is_null() {
+    LOCAL_SLOTS.with(|l| match ptr::NonNull::new(l.head.get()) {
+        Some(p) => {
             // SAFETY: a listed free slot stores the next pointer in its first word.
-            l.head.set(unsafe { *head.cast::<*mut u8>() });
+            l.head.set(unsafe { *p.as_ptr().cast::<*mut u8>() });
             l.len.set(l.len.get() - 1);
-            // SAFETY: checked non-null above.
-            return unsafe { ptr::NonNull::new_unchecked(head) };
+            p
         }
-        let mut list = refill();
-        let p = list.pop().expect("a refill is never empty");
-        l.put(list);
-        p
-    });
-    // Only while this thread is being torn down: take a slot straight from the shared pool.
-    local.unwrap_or_else(|_| {
-        let mut list = refill();
-        let p = list.pop().expect("a refill is never empty");
-        if list.len > 0 {
-            shared_slots().free.push(list);
-        }
-        p
+        None => slot_refill(l),
     })
 }
 
+/// This thread's list is empty: take a list from the shared pool (or a new slab).
+#[cold]
+#[inline(never)]
+fn slot_refill(l: &LocalSlots) -> ptr::NonNull<u8> {
+    let mut list = refill();
+    let p = list.pop().expect("a refill is never empty");
+    if spill_on_exit_registered() {
+        l.put(list);
+    } else if list.len > 0 {
+        // Only while this thread is being torn down: keep nothing in its cache.
+        shared_slots().free.push(list);
+    }
+    p
+}
+
+/// Returns a slot to this thread's list (inlined into the caller); see [`slot_free_slow`].
+///
 /// # Safety
 /// `p` must come from [`slot_alloc`] and no longer be used.
+#[inline]
 unsafe fn slot_free(p: ptr::NonNull<u8>) {
-    let cached = LOCAL_SLOTS.try_with(|l| {
-        // SAFETY: caller contract: the slot is unused, so its first word is ours to write.
-        unsafe { *p.as_ptr().cast::<*mut u8>() = l.head.get() };
-        l.head.set(p.as_ptr());
+    LOCAL_SLOTS.with(|l| {
+        let head = l.head.get();
         let len = l.len.get() + 1;
-        l.len.set(len);
-        if len >= 2 * SLAB {
-            let mut list = l.take();
-            let spill = list.split_off(SLAB);
-            l.put(list);
-            shared_slots().free.push(spill);
+        if head.is_null() || len >= 2 * SLAB {
+            // SAFETY: caller contract.
+            unsafe { slot_free_slow(l, p) };
+            return;
         }
-    });
-    if cached.is_err() {
+        // SAFETY: caller contract: the slot is unused, so its first word is ours to write.
+        unsafe { *p.as_ptr().cast::<*mut u8>() = head };
+        l.head.set(p.as_ptr());
+        l.len.set(len);
+    })
+}
+
+/// The first slot of an empty list (registers [`SpillOnExit`]), or a list grown to two slabs'
+/// worth (half of it goes back to the shared pool).
+///
+/// # Safety
+/// As [`slot_free`].
+#[cold]
+#[inline(never)]
+unsafe fn slot_free_slow(l: &LocalSlots, p: ptr::NonNull<u8>) {
+    if l.head.get().is_null() && !spill_on_exit_registered() {
+        // This thread's destructors have run: hand the slot straight to the shared pool.
         let mut list = FreeList::EMPTY;
         // SAFETY: caller contract: the slot is unused.
         unsafe { list.push(p.as_ptr()) };
         shared_slots().free.push(list);
+        return;
     }
+    let mut list = l.take();
+    // SAFETY: caller contract: the slot is unused and not in any list.
+    unsafe { list.push(p.as_ptr()) };
+    if list.len >= 2 * SLAB {
+        let spill = list.split_off(SLAB);
+        shared_slots().free.push(spill);
+    }
+    l.put(list);
 }
 
 /// # Safety
@@ -346,6 +383,7 @@ unsafe impl Send for DeliveryCallback {}
 
 impl DeliveryCallback {
     /// Wraps a closure. It runs once, on the thread that calls `poll`/`flush`/`close`.
+    #[inline]
     pub fn new<F: FnOnce(&DeliveryReport<'_>) + Send + 'static>(f: F) -> DeliveryCallback {
         if std::mem::size_of::<Thunk<F>>() <= SLOT_SIZE
             && std::mem::align_of::<Thunk<F>>() <= SLOT_ALIGN
@@ -390,6 +428,7 @@ impl DeliveryCallback {
 
     /// # Safety
     /// `p` must be a pointer produced by [`DeliveryCallback::into_raw`], not yet consumed.
+    #[inline]
     unsafe fn invoke(p: *mut c_void, report: &DeliveryReport<'_>) {
         // SAFETY: the first field of the repr(C) Thunk is its call function.
         let call = unsafe { *p.cast::<unsafe fn(*mut c_void, Option<&DeliveryReport<'_>>)>() };
@@ -419,12 +458,15 @@ impl std::fmt::Debug for DeliveryCallback {
 /// `produce(topic, value=None, key=None, partition=-1, on_delivery=None, timestamp=0, headers=None)`.
 ///
 /// Data is borrowed and copied by librdkafka during `produce`, so the caller keeps it in every
-/// case (including errors, which also hand the `Record` back).
+/// case (including errors, which also hand the `Record` back); only a value given with
+/// [`Record::value_static`] is used in place instead of copied.
 #[derive(Debug)]
 pub struct Record<'a> {
     topic: &'a str,
     key: Option<&'a [u8]>,
     value: Option<&'a [u8]>,
+    /// The value is `'static` and handed to librdkafka without a copy.
+    value_static: bool,
     partition: Option<i32>,
     timestamp: i64,
     headers: Vec<(&'a str, Option<&'a [u8]>)>,
@@ -438,6 +480,7 @@ impl<'a> Record<'a> {
             topic,
             key: None,
             value: None,
+            value_static: false,
             partition: None,
             timestamp: 0,
             headers: Vec::new(),
@@ -449,9 +492,29 @@ impl<'a> Record<'a> {
         self.key = Some(key.as_ref());
         self
     }
-    /// Python: `value=`.
+    /// Python: `value=`. librdkafka copies the bytes during `produce`.
     pub fn value<V: AsRef<[u8]> + ?Sized>(mut self, value: &'a V) -> Self {
         self.value = Some(value.as_ref());
+        self.value_static = false;
+        self
+    }
+    /// Python: `value=`, without the copy (Python always copies; this is the C API's
+    /// `rd_kafka_produce` without `RD_KAFKA_MSG_F_COPY`, as librdkafka's `rdkafka_performance`
+    /// sends). librdkafka keeps a pointer to the bytes until the message is delivered or
+    /// fails, so only data that lives for the rest of the program can be handed over: a
+    /// constant, or a buffer from `Box::leak`/`Vec::leak` shared by many messages. Saves one
+    /// allocation's worth of memory and a copy per message. `produce_batch` keeps it
+    /// zero-copy for runs of such records.
+    ///
+    /// ```
+    /// # use rkafka::Record;
+    /// static PAYLOAD: [u8; 4] = *b"ping";
+    /// let r = Record::new("heartbeats").value_static(&PAYLOAD);
+    /// # let _ = r;
+    /// ```
+    pub fn value_static<V: AsRef<[u8]> + ?Sized>(mut self, value: &'static V) -> Self {
+        self.value = Some(value.as_ref());
+        self.value_static = true;
         self
     }
     /// Python: `partition=`; without it librdkafka's partitioner (`partitioner` property,
@@ -496,6 +559,16 @@ impl<'a> Record<'a> {
     /// The topic this record goes to.
     pub fn topic_name(&self) -> &'a str {
         self.topic
+    }
+
+    /// librdkafka's message flags for this record: copy the value unless it is `'static`.
+    #[inline]
+    fn msg_flags(&self) -> i32 {
+        if self.value_static {
+            0
+        } else {
+            consts::RD_KAFKA_MSG_F_COPY as i32
+        }
     }
 }
 
@@ -703,6 +776,7 @@ impl Producer {
         Ok(p)
     }
 
+    #[inline]
     fn check_open(&self) -> Result<()> {
         if self.closed.load(Ordering::Relaxed) {
             Err(KafkaError::new(ErrorCode::State, "the producer is closed"))
@@ -755,14 +829,15 @@ impl Producer {
         pending.fetch_add(1, Ordering::Relaxed);
         let result = if record.headers.is_empty() && record.timestamp == 0 {
             // SAFETY: rkt is a live topic handle owned by self; key/value point to klen/vlen
-            // readable bytes (or are null with length 0) and are copied (F_COPY) before return,
-            // so the cast to *mut is never written through. opaque is null or a live thunk whose
+            // readable bytes (or are null with length 0); the key is always copied, the value
+            // too (F_COPY) unless it is 'static (value_static), so it outlives the message;
+            // librdkafka never writes through the *mut casts. opaque is null or a live thunk whose
             // ownership passes to librdkafka only if this call succeeds.
             let rc = unsafe {
                 sys::rd_kafka_produce(
                     rkt,
                     partition,
-                    consts::RD_KAFKA_MSG_F_COPY as i32,
+                    record.msg_flags(),
                     vptr.cast_mut().cast(),
                     vlen,
                     kptr.cast(),
@@ -839,9 +914,7 @@ impl Producer {
         };
         push(V::RD_KAFKA_VTYPE_RKT, &|v| v.u.rkt = rkt);
         push(V::RD_KAFKA_VTYPE_PARTITION, &|v| v.u.i32_ = partition);
-        push(V::RD_KAFKA_VTYPE_MSGFLAGS, &|v| {
-            v.u.i = consts::RD_KAFKA_MSG_F_COPY as i32
-        });
+        push(V::RD_KAFKA_VTYPE_MSGFLAGS, &|v| v.u.i = r.msg_flags());
         if let Some(val) = r.value {
             push(V::RD_KAFKA_VTYPE_VALUE, &|v| {
                 v.u.mem = sys::rd_kafka_vu_s__bindgen_ty_1__bindgen_ty_1 {
@@ -868,7 +941,8 @@ impl Producer {
             push(V::RD_KAFKA_VTYPE_OPAQUE, &|v| v.u.ptr = opaque);
         }
         // SAFETY: the first n entries are initialised with the union member matching their
-        // vtype; all pointed-to data outlives the call and is copied (F_COPY). On success the
+        // vtype; all pointed-to data outlives the call and is copied (F_COPY), except a
+        // 'static value (value_static), which outlives the message. On success the
         // headers list belongs to the message; on failure it is still ours.
         let err = unsafe { sys::rd_kafka_produceva(self.client.ptr(), vus.as_ptr(), n) };
         // SAFETY: err is null or an owned rd_kafka_error_t.
@@ -934,7 +1008,10 @@ impl Producer {
                 }
                 continue;
             }
-            if run.first().is_some_and(|f| f.topic != r.topic) {
+            if run
+                .first()
+                .is_some_and(|f| f.topic != r.topic || f.value_static != r.value_static)
+            {
                 self.flush_run(&mut run, &mut failed);
             }
             run.push(r);
@@ -989,14 +1066,15 @@ impl Producer {
         let pending = &self.client.context().pending;
         pending.fetch_add(msgs.len(), Ordering::Relaxed);
         // SAFETY: rkt is live; msgs holds msgs.len() initialised messages whose key/value point
-        // into the records (alive until after the call) and are copied (F_COPY). With
+        // into the records (alive until after the call) and are copied (F_COPY), or, for a run
+        // of value_static records (runs never mix), whose values are 'static. With
         // F_PARTITION each message's own partition field is used. librdkafka sets `err` on each
         // message it did not enqueue and takes the opaque of each one it did.
         unsafe {
             sys::rd_kafka_produce_batch(
                 rkt,
                 consts::RD_KAFKA_PARTITION_UA as i32,
-                (consts::RD_KAFKA_MSG_F_COPY | consts::RD_KAFKA_MSG_F_PARTITION) as i32,
+                records[0].msg_flags() | consts::RD_KAFKA_MSG_F_PARTITION as i32,
                 msgs.as_mut_ptr(),
                 msgs.len() as i32,
             )
@@ -1314,20 +1392,25 @@ unsafe extern "C" fn delivery_trampoline(
     let per_message = unsafe { (*msg)._private };
     // A closure panic is parked in `catch`; the report's own closure is still consumed (dropped)
     // exactly once, and later reports in this batch still reach theirs: nothing is lost.
-    if !per_message.is_null() {
+    let completed = if !per_message.is_null() {
         // SAFETY: per_message is a thunk pointer handed to librdkafka by `produce`, consumed here once.
-        util::catch(|| unsafe { DeliveryCallback::invoke(per_message, &report) });
+        util::catch(|| unsafe { DeliveryCallback::invoke(per_message, &report) }).is_some()
     } else if let Some(cb) = &ctx.on_delivery {
-        util::catch(|| cb(&report));
-    }
+        util::catch(|| cb(&report)).is_some()
+    } else {
+        true
+    };
     if report.error.is_some() && ctx.collecting() {
         ctx.undelivered
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(report.to_message());
     }
-    // SAFETY: rk is the live instance serving this callback.
-    unsafe { yield_if_panicked(rk) };
+    if !completed {
+        // Stop serving further events in this poll so the panic is resumed promptly.
+        // SAFETY: rk is the live instance serving this callback; rd_kafka_yield only sets a flag.
+        unsafe { sys::rd_kafka_yield(rk) };
+    }
 }
 
 #[cfg(test)]

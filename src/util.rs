@@ -113,20 +113,26 @@ thread_local! {
 
 /// Runs user code from a C callback that fires on the *caller's* thread (inside poll/flush).
 /// A panic is caught and parked for [`resume_panic`]; returns `None` if `f` panicked.
+#[inline]
 pub(crate) fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
+    #[cold]
+    #[inline(never)]
+    fn park(payload: Box<dyn std::any::Any + Send>) {
+        let _ = PENDING_PANIC.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.is_none() {
+                *p = Some(payload);
+            } else {
+                log::error!(target: "rkafka", "a second callback panicked before the first panic could be resumed; it is dropped");
+            }
+        });
+    }
     // AssertUnwindSafe: the panic is re-raised on this same thread after the C call returns,
     // so any state the closure broke is observed exactly as if the panic had not been caught.
     match panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(v) => Some(v),
         Err(payload) => {
-            let _ = PENDING_PANIC.try_with(|p| {
-                let mut p = p.borrow_mut();
-                if p.is_none() {
-                    *p = Some(payload);
-                } else {
-                    log::error!(target: "rkafka", "a second callback panicked before the first panic could be resumed; it is dropped");
-                }
-            });
+            park(payload);
             None
         }
     }

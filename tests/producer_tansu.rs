@@ -242,3 +242,79 @@ fn unhex(s: &str) -> Vec<u8> {
 fn parse_py(line: &str) -> PyMsg {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("bad line from python ({e}): {line}"))
 }
+
+/// `Record::value_static` hands librdkafka the bytes without a copy: through `produce`, the
+/// header path (`rd_kafka_produceva`) and `produce_batch` runs that mix static and copied values,
+/// every message must arrive byte for byte and in order.
+#[test]
+fn static_values_are_sent_in_place_and_arrive_intact() {
+    let broker = Tansu::plain();
+    let topic = unique("static");
+    create_topic_py(&broker.bootstrap(), &topic, 1, &[]);
+    // One leaked buffer shared by the messages, as a user with a fixed payload would keep it.
+    let shared: &'static [u8] = Vec::leak((0..4096u32).map(|i| (i * 7 % 251) as u8).collect());
+    let expected: Vec<Vec<u8>> = (0..3000usize)
+        .map(|i| match i % 3 {
+            0 | 2 => shared[i % 97..i % 97 + 100 + i % 13].to_vec(),
+            _ => format!("copied-{i}").into_bytes(),
+        })
+        .collect();
+    // Each delivery report points at the message's payload: for a static value that must be
+    // the caller's own bytes (not copied), for a copied value librdkafka's copy.
+    let in_place = Arc::new(Mutex::new(Vec::new()));
+    let producer = Producer::new(broker.config()).unwrap();
+    let record = |i: usize| {
+        let r = Record::new(&topic).partition(0);
+        let src: &[u8] = match i % 3 {
+            0 | 2 => &shared[i % 97..i % 97 + 100 + i % 13],
+            _ => &expected[i],
+        };
+        let (at, d) = (src.as_ptr() as usize, in_place.clone());
+        let r = r.on_delivery(move |rep| {
+            assert!(rep.error().is_none(), "{rep:?}");
+            let p = rep.value().unwrap().as_ptr() as usize;
+            d.lock().unwrap().push((i, p == at));
+        });
+        match i % 3 {
+            0 => r.value_static(&shared[i % 97..i % 97 + 100 + i % 13]),
+            // the header path (rd_kafka_produceva) with a static value
+            2 => r
+                .value_static(&shared[i % 97..i % 97 + 100 + i % 13])
+                .header("i", "x"),
+            _ => r.value(&expected[i]),
+        }
+    };
+    for i in 0..1500 {
+        producer.produce(record(i)).unwrap();
+    }
+    let failed = producer.produce_batch((1500..3000).map(record));
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(producer.flush(Duration::from_secs(30)), 0);
+    let mut in_place = in_place.lock().unwrap().clone();
+    in_place.sort();
+    assert_eq!(in_place.len(), 3000);
+    for (i, same) in in_place {
+        assert_eq!(same, i % 3 != 1, "message {i}: sent in place = {same}");
+    }
+
+    let consumer = rkafka::Consumer::new(broker.group_config(&unique("static-g"))).unwrap();
+    consumer
+        .assign(&[rkafka::TopicPartition::with_offset(
+            &topic,
+            0,
+            rkafka::Offset::Beginning,
+        )])
+        .unwrap();
+    let mut got = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while got.len() < 3000 && std::time::Instant::now() < deadline {
+        if let Some(m) = consumer.poll(Duration::from_millis(500)) {
+            let m = m.unwrap();
+            got.push(m.value().unwrap_or_default().to_vec());
+        }
+    }
+    assert_eq!(got.len(), 3000);
+    for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+        assert_eq!(g, e, "message {i}");
+    }
+}

@@ -3,8 +3,14 @@
 //! ```text
 //! rkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1> [dr]
 //!     dr = closure  a per-message `Record::on_delivery` closure (the headline figure)
+//!          copy     the same, with the payload copied by librdkafka (`Record::value`)
 //!          global   the producer-wide `ProducerBuilder::on_delivery` callback
 //!          batch    `Producer::produce_batch` in runs of 1000 + the producer-wide callback
+//!
+//! The payload is one buffer shared by every message. Like `rdkafka_performance` (client A),
+//! which passes it to `rd_kafka_produce` without `RD_KAFKA_MSG_F_COPY`, D hands it over in
+//! place with `Record::value_static` (the buffer is leaked, so it lives as long as the messages);
+//! `copy` shows what the copy costs (rust-rdkafka and confluent-kafka-python always copy).
 //! rkafka-bench consume <bootstrap> <topic> <count> <group> [batch]
 //!     batch = 0     per-message `Consumer::poll` (default)
 //!             n     `Consumer::consume(n)`
@@ -44,7 +50,7 @@ fn on_report(failed: bool) {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: rkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1> [closure|global|batch]\n\
+        "usage: rkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1> [closure|copy|global|batch]\n\
          \x20      rkafka-bench consume <bootstrap> <topic> <count> <group> [batch]"
     );
     std::process::exit(2)
@@ -59,6 +65,7 @@ fn arg<T: std::str::FromStr>(a: &[String], i: usize) -> T {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dr {
     Closure,
+    Copy,
     Global,
     Batch,
 }
@@ -73,6 +80,7 @@ fn produce(a: &[String]) {
     let warmup = a.get(8).map(String::as_str) == Some("1");
     let dr = match a.get(9).map(String::as_str) {
         None | Some("closure") => Dr::Closure,
+        Some("copy") => Dr::Copy,
         Some("global") => Dr::Global,
         Some("batch") => Dr::Batch,
         Some(_) => usage(),
@@ -92,19 +100,21 @@ fn produce(a: &[String]) {
         cfg.set("enable.idempotence", "true");
     }
     let mut builder = Producer::builder(cfg);
-    if dr != Dr::Closure {
+    let per_message = matches!(dr, Dr::Closure | Dr::Copy);
+    if !per_message {
         builder = builder.on_delivery(|r| on_report(r.error().is_some()));
     }
     let p = builder.build().expect("producer");
-    let payload = vec![b'x'; size];
+    let payload: &'static [u8] = Vec::leak(vec![b'x'; size]);
+    let copy = dr == Dr::Copy;
     let topic = topic.as_str();
 
     if warmup {
         // One message and a flush before the clock starts: connection, metadata, topic
         // auto-creation and the idempotent producer id are out of the measured window.
         let wkey = u64::MAX.to_be_bytes();
-        let mut r = Record::new(topic).key(&wkey).value(&payload[..]);
-        if dr == Dr::Closure {
+        let mut r = Record::new(topic).key(&wkey).value(payload);
+        if per_message {
             r = r.on_delivery(|rep| on_report(rep.error().is_some()));
         }
         p.produce_wait(r, Duration::from_secs(30))
@@ -118,11 +128,16 @@ fn produce(a: &[String]) {
     let mut backpressure = 0u64;
     let t0 = Instant::now();
     match dr {
-        Dr::Closure | Dr::Global => {
+        Dr::Closure | Dr::Copy | Dr::Global => {
             for i in 0..count {
                 let key = i.to_be_bytes();
-                let mut rec = Record::new(topic).key(&key).value(&payload[..]);
-                if dr == Dr::Closure {
+                let mut rec = Record::new(topic).key(&key);
+                rec = if copy {
+                    rec.value(payload)
+                } else {
+                    rec.value_static(payload)
+                };
+                if per_message {
                     rec = rec.on_delivery(move |rep| {
                         SEQ_SUM.fetch_add(i, Relaxed);
                         on_report(rep.error().is_some())
@@ -154,7 +169,7 @@ fn produce(a: &[String]) {
                 keys.extend((start..end).map(u64::to_be_bytes));
                 let mut records: Vec<Record<'_>> = keys
                     .iter()
-                    .map(|k| Record::new(topic).key(k).value(&payload[..]))
+                    .map(|k| Record::new(topic).key(k).value_static(payload))
                     .collect();
                 loop {
                     let failed = p.produce_batch(records);
@@ -184,6 +199,7 @@ fn produce(a: &[String]) {
         .map(|t| (t_flush - *t).as_secs_f64() * 1e3);
     let dr_name = match dr {
         Dr::Closure => "closure",
+        Dr::Copy => "copy",
         Dr::Global => "global",
         Dr::Batch => "batch",
     };
