@@ -2,7 +2,7 @@
 """rkafka's throughput benchmark: one run that measures A (librdkafka C), B
 (confluent-kafka-python), C (rust-rdkafka) and D (rkafka) side by side. See bench/README.md.
 
-  python3 bench/run.py                  # 3 reps, both brokers, all workloads, then callgrind
+  python3 bench/run.py                  # 7 reps, both brokers, all workloads, then callgrind
   python3 bench/run.py --reps 5 --brokers mock --workloads acks1,poll --callgrind skip
 
 Each repetition, for each broker (mock cluster in its own process; tansu) and each workload
@@ -253,10 +253,15 @@ def verdicts(summ, brokers, cg):
             if not (a and d and a["msgs_per_s"] and d["msgs_per_s"]):
                 continue
             r = d["msgs_per_s"] / a["msgs_per_s"]
-            add(r >= 0.97, f"{b} {h.WORKLOAD_TITLES[w]}: D msgs/s = {r:.2f}x A (target >= 0.97)")
+            # The median is the judged figure; the best run of each (interference from other
+            # work on a shared machine only ever slows a run down) is shown beside it.
+            best = ratio(d["msgs_per_s_max"], a["msgs_per_s_max"])
+            add(r >= 0.97, f"{b} {h.WORKLOAD_TITLES[w]}: D msgs/s = {r:.2f}x A (target >= 0.97; "
+                           f"best run vs best run {fmt(best, '.2f')}x)")
             if c and c["msgs_per_s"]:
                 add(d["msgs_per_s"] > c["msgs_per_s"],
-                    f"{b} {h.WORKLOAD_TITLES[w]}: D msgs/s = {d['msgs_per_s'] / c['msgs_per_s']:.2f}x C (target > 1)")
+                    f"{b} {h.WORKLOAD_TITLES[w]}: D msgs/s = {d['msgs_per_s'] / c['msgs_per_s']:.2f}x C (target > 1; "
+                    f"best vs best {fmt(ratio(d['msgs_per_s_max'], c['msgs_per_s_max']), '.2f')}x)")
                 dc = summ.get((b, w, "Dc"))
                 if dc and dc["msgs_per_s"]:
                     add(dc["msgs_per_s"] > c["msgs_per_s"],
@@ -264,7 +269,14 @@ def verdicts(summ, brokers, cg):
                         f"{dc['msgs_per_s'] / c['msgs_per_s']:.2f}x C (target > 1)")
             if bb and bb["msgs_per_s"]:
                 add(d["msgs_per_s"] >= 2.5 * bb["msgs_per_s"],
-                    f"{b} {h.WORKLOAD_TITLES[w]}: D msgs/s = {d['msgs_per_s'] / bb['msgs_per_s']:.2f}x B (target >= 2.5)")
+                    f"{b} {h.WORKLOAD_TITLES[w]}: D msgs/s = {d['msgs_per_s'] / bb['msgs_per_s']:.2f}x B (target >= 2.5; "
+                    f"best vs best {fmt(ratio(d['msgs_per_s_max'], bb['msgs_per_s_max']), '.2f')}x; "
+                    f"raw C itself: A = {a['msgs_per_s'] / bb['msgs_per_s']:.2f}x B)")
+            dg = summ.get((b, w, "Dg"))
+            if dg and dg["msgs_per_s"]:
+                out.append(f"- info: {b} {h.WORKLOAD_TITLES[w]}: Dg (delivery reports through a producer-wide "
+                           f"callback, as A's dr_msg_cb) msgs/s = {dg['msgs_per_s'] / a['msgs_per_s']:.2f}x A "
+                           f"(best vs best {fmt(ratio(dg['msgs_per_s_max'], a['msgs_per_s_max']), '.2f')}x)")
             if d.get("flush_lag_ms") is not None:
                 add(d["flush_lag_ms"] <= 5.0,
                     f"{b} {h.WORKLOAD_TITLES[w]}: D flush returns {d['flush_lag_ms']:.2f} ms after the last "
@@ -290,7 +302,7 @@ def verdicts(summ, brokers, cg):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--count", type=int, default=1_000_000)
     ap.add_argument("--size", type=int, default=100)
     ap.add_argument("--brokers", default="mock,tansu")

@@ -137,6 +137,9 @@ unsafe fn call_thunk<F: FnOnce(&DeliveryReport<'_>)>(
 /// Size and alignment of the slots that hold small per-message closures.
 const SLOT_SIZE: usize = 64;
 const SLOT_ALIGN: usize = 16;
+/// Slabs start on a cache line, so each 64-byte slot is exactly one line: a delivery report
+/// reads one line written when the message was produced, not two.
+const SLAB_ALIGN: usize = 64;
 /// Slots are allocated this many at a time (one allocation per 64 KiB) and move between a
 /// thread's cache and the shared pool in lists of this length.
 const SLAB: usize = 1024;
@@ -265,7 +268,7 @@ fn refill() -> FreeList {
     if let Some(list) = shared.free.pop() {
         return list;
     }
-    let layout = std::alloc::Layout::from_size_align(SLOT_SIZE * SLAB, SLOT_ALIGN)
+    let layout = std::alloc::Layout::from_size_align(SLOT_SIZE * SLAB, SLAB_ALIGN)
         .expect("valid slab layout");
     // SAFETY: the layout has a non-zero size.
     let base = unsafe { std::alloc::alloc(layout) };
@@ -275,7 +278,8 @@ fn refill() -> FreeList {
     shared.slabs.push(base as usize);
     let mut list = FreeList::EMPTY;
     for i in (0..SLAB).rev() {
-        // SAFETY: slot i lies inside the new slab, is SLOT_ALIGN-aligned and unused.
+        // SAFETY: slot i lies inside the new slab, is SLAB_ALIGN- (so SLOT_ALIGN-) aligned and
+        // unused.
         unsafe { list.push(base.add(i * SLOT_SIZE)) };
     }
     list

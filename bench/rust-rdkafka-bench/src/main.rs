@@ -32,11 +32,18 @@ impl ClientContext for Counts {}
 impl ProducerContext for Counts {
     type DeliveryOpaque = ();
     fn delivery(&self, r: &DeliveryResult<'_>, _: ()) {
+        // Reports are served on the polling thread (main) only: plain relaxed load + store, like
+        // rdkafka_performance's plain counters, no atomic read-modify-write.
+        let bump = |c: &AtomicU64| {
+            let v = c.load(Relaxed) + 1;
+            c.store(v, Relaxed);
+            v
+        };
         let n = if r.is_ok() {
-            self.ok.fetch_add(1, Relaxed) + self.err.load(Relaxed)
+            bump(&self.ok) + self.err.load(Relaxed)
         } else {
-            self.err.fetch_add(1, Relaxed) + self.ok.load(Relaxed)
-        } + 1;
+            bump(&self.err) + self.ok.load(Relaxed)
+        };
         if n == self.target.load(Relaxed) {
             let _ = self.last_report.set(Instant::now());
         }
