@@ -172,20 +172,6 @@ impl FreeList {
         self.len -= 1;
         Some(p)
     }
-
-    /// Splits off the first `n` slots (n <= len) as a list of their own.
-    fn split_off(&mut self, n: usize) -> FreeList {
-        let head = self.head;
-        let mut last = head;
-        for _ in 1..n {
-            // SAFETY: the list has at least n slots, each storing the next pointer.
-            last = unsafe { *last.cast::<*mut u8>() };
-        }
-        // SAFETY: `last` is the n-th slot of the list; its next pointer starts the rest.
-        self.head = unsafe { std::mem::replace(&mut *last.cast::<*mut u8>(), ptr::null_mut()) };
-        self.len -= n;
-        FreeList { head, len: n }
-    }
 }
 
 /// Free slots shared by all threads (a producing thread takes them, a polling thread returns
@@ -211,14 +197,20 @@ fn shared_slots() -> std::sync::MutexGuard<'static, SharedSlots> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// This thread's cache of free slots: a per-message closure costs a pop and a push; the shared
-/// pool is touched once per [`SLAB`] closures. It has no destructor, so the hot paths reach it
-/// with a plain thread-local access (no lazy-registration check); [`SpillOnExit`] hands the
-/// list to the shared pool when the thread ends.
+/// This thread's cache of free slots, as two "magazines" (Bonwick's slab allocator): a list
+/// being used (`head`/`len`, at most [`SLAB`] slots) and a spare list. A per-message closure
+/// costs a pop and a push; the shared pool is touched at most once per [`SLAB`] closures, and
+/// always by moving a whole list (no walk over cold slots). It has no destructor, so the hot
+/// paths reach it with a plain thread-local access (no lazy-registration check);
+/// [`SpillOnExit`] hands the lists to the shared pool when the thread ends.
 struct LocalSlots {
     head: std::cell::Cell<*mut u8>,
     len: std::cell::Cell<usize>,
+    spare: std::cell::Cell<FreeListParts>,
 }
+
+/// A [`FreeList`] in a `Cell` (head, len).
+type FreeListParts = (*mut u8, usize);
 
 impl LocalSlots {
     fn take(&self) -> FreeList {
@@ -231,17 +223,27 @@ impl LocalSlots {
         self.head.set(list.head);
         self.len.set(list.len);
     }
+    fn take_spare(&self) -> FreeList {
+        let (head, len) = self.spare.replace((ptr::null_mut(), 0));
+        FreeList { head, len }
+    }
+    fn put_spare(&self, list: FreeList) {
+        self.spare.set((list.head, list.len));
+    }
 }
 
-/// Registered (by touching it) whenever this thread's list goes from empty to non-empty; its
+/// Registered (by touching it) whenever this thread's lists go from empty to non-empty; its
 /// destructor returns the thread's cached slots to the shared pool.
 struct SpillOnExit;
 
 impl Drop for SpillOnExit {
     fn drop(&mut self) {
-        let list = LOCAL_SLOTS.with(LocalSlots::take);
-        if list.len > 0 {
-            shared_slots().free.push(list);
+        let (list, spare) = LOCAL_SLOTS.with(|l| (l.take(), l.take_spare()));
+        let mut shared = shared_slots();
+        for list in [list, spare] {
+            if list.len > 0 {
+                shared.free.push(list);
+            }
         }
     }
 }
@@ -251,6 +253,7 @@ thread_local! {
         LocalSlots {
             head: std::cell::Cell::new(ptr::null_mut()),
             len: std::cell::Cell::new(0),
+            spare: std::cell::Cell::new((ptr::null_mut(), 0)),
         }
     };
     static SPILL_ON_EXIT: SpillOnExit = const { SpillOnExit };
@@ -299,11 +302,13 @@ fn slot_alloc() -> ptr::NonNull<u8> {
     })
 }
 
-/// This thread's list is empty: take a list from the shared pool (or a new slab).
+/// This thread's list is empty: use the spare list, else take a list from the shared pool (or
+/// a new slab).
 #[cold]
 #[inline(never)]
 fn slot_refill(l: &LocalSlots) -> ptr::NonNull<u8> {
-    let mut list = refill();
+    let spare = l.take_spare();
+    let mut list = if spare.len > 0 { spare } else { refill() };
     let p = list.pop().expect("a refill is never empty");
     if spill_on_exit_registered() {
         l.put(list);
@@ -323,7 +328,7 @@ unsafe fn slot_free(p: ptr::NonNull<u8>) {
     LOCAL_SLOTS.with(|l| {
         let head = l.head.get();
         let len = l.len.get() + 1;
-        if head.is_null() || len >= 2 * SLAB {
+        if head.is_null() || len > SLAB {
             // SAFETY: caller contract.
             unsafe { slot_free_slow(l, p) };
             return;
@@ -335,8 +340,9 @@ unsafe fn slot_free(p: ptr::NonNull<u8>) {
     })
 }
 
-/// The first slot of an empty list (registers [`SpillOnExit`]), or a list grown to two slabs'
-/// worth (half of it goes back to the shared pool).
+/// The first slot of an empty list (registers [`SpillOnExit`]), or a full list: the full list
+/// becomes the spare (the old spare, if any, goes to the shared pool whole) and `p` starts a
+/// new list.
 ///
 /// # Safety
 /// As [`slot_free`].
@@ -352,12 +358,16 @@ unsafe fn slot_free_slow(l: &LocalSlots, p: ptr::NonNull<u8>) {
         return;
     }
     let mut list = l.take();
+    if list.len >= SLAB {
+        let old_spare = l.take_spare();
+        l.put_spare(list);
+        if old_spare.len > 0 {
+            shared_slots().free.push(old_spare);
+        }
+        list = FreeList::EMPTY;
+    }
     // SAFETY: caller contract: the slot is unused and not in any list.
     unsafe { list.push(p.as_ptr()) };
-    if list.len >= 2 * SLAB {
-        let spill = list.split_off(SLAB);
-        shared_slots().free.push(spill);
-    }
     l.put(list);
 }
 
