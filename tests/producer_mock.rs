@@ -23,6 +23,11 @@ fn queue_full_hands_the_record_back_and_produce_wait_is_bounded() {
         ("bootstrap.servers", c.bootstrap_servers()),
         ("queue.buffering.max.messages", "10"),
         ("message.timeout.ms", "3000"),
+        // librdkafka 2.12.1 scans a partition's queue for timed-out messages at most once a
+        // second and, while its leader is down, only when the broker thread wakes: with the
+        // default reconnect backoff (up to 10 s) a message can outlive message.timeout.ms by
+        // that long. Waking the thread every second keeps the timeouts near 3 s.
+        ("reconnect.backoff.max.ms", "1000"),
     ])
     .unwrap();
     producer
