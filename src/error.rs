@@ -169,8 +169,8 @@ impl KafkaError {
         KafkaError::new(code, code.description())
     }
 
-    /// Builds from a raw `rd_kafka_resp_err_t` value; `None` for `NO_ERROR`.
-    #[cold]
+    /// Builds from a raw `rd_kafka_resp_err_t` value; `None` for `NO_ERROR` (inlined: every
+    /// delivery report and consumed message checks its code).
     #[inline]
     pub(crate) fn from_raw(code: i32) -> Option<KafkaError> {
         (code != 0).then(|| KafkaError::from_code(ErrorCode::from_raw(code)))
