@@ -528,14 +528,16 @@ unsafe extern "C" fn error_trampoline(
     util::catch(|| cb(&error));
 }
 
-/// After a user callback panicked, asks librdkafka to return from the current poll/flush as
-/// soon as the current event is done, so the panic surfaces promptly; the remaining events stay
-/// queued for the next call (nothing is dropped).
+/// After a user callback panicked (`completed` is false: [`util::catch`] returned `None`), asks
+/// librdkafka to return from the current poll/flush as soon as the current event is done, so
+/// the panic surfaces promptly; the remaining events stay queued for the next call (nothing is
+/// dropped). Takes the callback's own outcome, so the common path reads no thread-local.
 ///
 /// # Safety
 /// `rk` must be the live instance whose callback just ran.
-pub(crate) unsafe fn yield_if_panicked(rk: *mut sys::rd_kafka_t) {
-    if util::panic_pending() {
+#[inline]
+pub(crate) unsafe fn yield_if_panicked(rk: *mut sys::rd_kafka_t, completed: bool) {
+    if !completed {
         // SAFETY: caller contract; rd_kafka_yield only sets a flag on the instance.
         unsafe { sys::rd_kafka_yield(rk) };
     }
@@ -550,11 +552,16 @@ unsafe extern "C" fn throttle_trampoline(
     opaque: *mut c_void,
 ) {
     // SAFETY: same arguments on the same thread; every panic is parked for the calling poll.
-    util::catch(|| unsafe { throttle_inner(broker_name, broker_id, throttle_time_ms, opaque) });
+    // The user's closure is caught inside (its outcome returned); this catch covers the rest.
+    let completed =
+        util::catch(|| unsafe { throttle_inner(broker_name, broker_id, throttle_time_ms, opaque) })
+            .unwrap_or(false);
     // SAFETY: rk is the live instance serving this callback.
-    unsafe { yield_if_panicked(rk) };
+    unsafe { yield_if_panicked(rk, completed) };
 }
 
+/// Returns false if the user's closure panicked.
+///
 /// # Safety
 /// The arguments of librdkafka's throttle_cb, with `opaque` our ClientContext.
 unsafe fn throttle_inner(
@@ -562,11 +569,11 @@ unsafe fn throttle_inner(
     broker_id: i32,
     throttle_time_ms: c_int,
     opaque: *mut c_void,
-) {
+) -> bool {
     // SAFETY: opaque is our context.
     let ctx = unsafe { ctx_from(opaque) };
     let Some(cb) = &ctx.common.throttle_cb else {
-        return;
+        return true;
     };
     let ev = ThrottleEvent {
         // SAFETY: broker_name is a NUL-terminated string valid for this call.
@@ -574,7 +581,7 @@ unsafe fn throttle_inner(
         broker_id,
         throttle_time: Duration::from_millis(throttle_time_ms.max(0) as u64),
     };
-    util::catch(|| cb(&ev));
+    util::catch(|| cb(&ev)).is_some()
 }
 
 /// stats_cb: served by poll/flush on the caller's thread. Returns 0: librdkafka frees the JSON.
@@ -585,32 +592,37 @@ unsafe extern "C" fn stats_trampoline(
     opaque: *mut c_void,
 ) -> c_int {
     // SAFETY: same arguments on the same thread; every panic is parked for the calling poll.
-    util::catch(|| unsafe { stats_inner(json, json_len, opaque) });
+    // The user's closures are caught inside (their outcome returned); this catch covers the rest.
+    let completed = util::catch(|| unsafe { stats_inner(json, json_len, opaque) }).unwrap_or(false);
     // SAFETY: rk is the live instance serving this callback.
-    unsafe { yield_if_panicked(rk) };
+    unsafe { yield_if_panicked(rk, completed) };
     // 0: librdkafka frees the JSON buffer.
     0
 }
 
+/// Returns false if a user closure panicked.
+///
 /// # Safety
 /// The arguments of librdkafka's stats_cb, with `opaque` our ClientContext.
-unsafe fn stats_inner(json: *mut c_char, json_len: usize, opaque: *mut c_void) {
+unsafe fn stats_inner(json: *mut c_char, json_len: usize, opaque: *mut c_void) -> bool {
     // SAFETY: opaque is our context.
     let ctx = unsafe { ctx_from(opaque) };
     // SAFETY: json points to json_len readable bytes for this call.
     let bytes = unsafe { std::slice::from_raw_parts(json.cast::<u8>(), json_len) };
     let text = String::from_utf8_lossy(bytes);
+    let mut completed = true;
     if let Some(cb) = &ctx.common.stats_cb {
-        util::catch(|| cb(&text));
+        completed &= util::catch(|| cb(&text)).is_some();
     }
     #[cfg(feature = "stats")]
     if let Some(cb) = &ctx.common.statistics_cb {
         match crate::Statistics::from_json(&text) {
             Ok(stats) => {
-                util::catch(|| cb(&stats, &text));
+                completed &= util::catch(|| cb(&stats, &text)).is_some();
             }
             // Not silently: the raw JSON still went to stats_cb if set; say why this did not.
             Err(e) => log::warn!(target: ctx.log_target(), "statistics_cb skipped: {e}"),
         }
     }
+    completed
 }

@@ -1256,10 +1256,10 @@ unsafe extern "C" fn commit_trampoline(
     let Some(mut f) = st.on_commit.borrow_mut().take() else {
         return;
     };
-    util::catch(|| f(error.as_ref(), &parts));
+    let completed = util::catch(|| f(error.as_ref(), &parts)).is_some();
     st.on_commit.borrow_mut().get_or_insert(f);
     // SAFETY: rk is the live instance serving this callback.
-    unsafe { yield_if_panicked(rk) };
+    unsafe { yield_if_panicked(rk, completed) };
 }
 
 /// The closure for this rebalance event: on_assign; on_lost for a lost assignment when given

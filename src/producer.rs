@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 
 use rdkafka_sys::bindings as sys;
 
-use crate::client::{common_builder_methods, ClientContext, CommonCallbacks, NativeClient};
+use crate::client::{
+    common_builder_methods, yield_if_panicked, ClientContext, CommonCallbacks, NativeClient,
+};
 use crate::config::Config;
 use crate::consts;
 use crate::consumer::ConsumerGroupMetadata;
@@ -1420,16 +1422,21 @@ unsafe extern "C" fn delivery_trampoline(
             .unwrap_or_else(|p| p.into_inner())
             .push(report.to_message());
     }
-    if !completed {
-        // Stop serving further events in this poll so the panic is resumed promptly.
-        // SAFETY: rk is the live instance serving this callback; rd_kafka_yield only sets a flag.
-        unsafe { sys::rd_kafka_yield(rk) };
-    }
+    // SAFETY: rk is the live instance serving this callback.
+    unsafe { yield_if_panicked(rk, completed) };
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts its drops: proves each closure is dropped exactly once.
+    struct Count(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    impl Drop for Count {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
 
     #[test]
     fn topic_names() {
@@ -1443,12 +1450,6 @@ mod tests {
     #[test]
     fn large_and_small_closures_are_freed_without_running() {
         let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        struct Count(std::sync::Arc<std::sync::atomic::AtomicUsize>);
-        impl Drop for Count {
-            fn drop(&mut self) {
-                self.0.fetch_add(1, Ordering::SeqCst);
-            }
-        }
         for _ in 0..10_000 {
             let small = Count(drops.clone());
             drop(DeliveryCallback::new(move |_r| {
@@ -1465,12 +1466,6 @@ mod tests {
     #[test]
     fn slots_move_between_threads_and_are_never_handed_out_twice() {
         let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        struct Count(std::sync::Arc<std::sync::atomic::AtomicUsize>);
-        impl Drop for Count {
-            fn drop(&mut self) {
-                self.0.fetch_add(1, Ordering::SeqCst);
-            }
-        }
         // Producing threads that exit (their cached slots go to the shared pool) and a
         // consuming thread that frees them all (spilling lists back), several rounds.
         for round in 0..3 {
