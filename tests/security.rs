@@ -190,21 +190,38 @@ fn tls_key_and_its_password_never_reach_the_default_logger_or_errors() {
         .unwrap();
         let name = producer.name().to_string();
         producer.produce(Record::new("t").value("x")).unwrap();
-        poll_for(&producer, Duration::from_secs(3));
+        // Poll until a handshake has failed (the first attempt usually fails within
+        // milliseconds; on a loaded machine librdkafka may first see the mock broker hang up
+        // mid-handshake, which it only logs, and retry after its reconnect backoff).
+        let handshake_failed = |errors: &[KafkaError]| {
+            errors
+                .iter()
+                .any(|e| e.to_string().contains("SSL handshake failed"))
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        poll_for(&producer, Duration::from_secs(1));
+        while !handshake_failed(&errors.lock().unwrap()) && Instant::now() < deadline {
+            poll_for(&producer, Duration::from_millis(500));
+        }
         let shown = format!("{producer:?}");
         drop(producer);
         let lines = cap.of_client(&name);
-        assert!(lines.len() > 50, "only {} log lines", lines.len());
         let errors: Vec<String> = errors
             .lock()
             .unwrap()
             .iter()
             .map(|e| format!("{e} {e:?}"))
             .collect();
+        assert!(
+            lines.len() > 50,
+            "only {} log lines from {name} (errors: {errors:?})",
+            lines.len()
+        );
         // The key was decrypted (build() fails with a wrong password, see below) and used.
+        let fails: Vec<&String> = lines.iter().filter(|l| l.contains("FAIL")).collect();
         assert!(
             errors.iter().any(|e| e.contains("SSL handshake failed")),
-            "TLS was never attempted: {errors:?}"
+            "TLS was never attempted: errors {errors:?}; the client's FAIL log lines: {fails:?}"
         );
         let secrets = forbidden(&[KEY_PASSWORD, "Tls-Sasl-S3cret"]);
         assert_clean("the log crate output", &lines, &secrets);
