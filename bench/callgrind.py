@@ -15,7 +15,7 @@ so start-up, connection and shutdown cancel out. The same difference is taken pe
 librdkafka, libc, rkafka, rust-rdkafka, Rust std, and the client application.
 
 Extra rows beside A, C and D (produce with per-message closures, consume with poll()):
-Dc = D with the payload copied; Dg/Db = rkafka's producer-wide callback / produce_batch; Dbatch and Abatch = consume(1000).
+Dc = D with the payload copied; Dg/Db = rkafka's producer-wide callback / produce_batch; Dt = Dg with a Record::tag per message; Dbatch and Abatch = consume(1000).
 Prints as its last line `rkafka/C instr ratio: produce=<x> consume=<y>` (D vs A).
 """
 import argparse
@@ -40,6 +40,7 @@ ROWS = {
     ("produce", "D"): ("D", "acks1"),
     ("produce", "Dc"): ("Dc", "acks1"),
     ("produce", "Dg"): ("Dg", "acks1"),
+    ("produce", "Dt"): ("Dt", "acks1"),
     ("produce", "Db"): ("Db", "acks1"),
     ("produce", "B"): ("B", "acks1"),
     ("consume", "A"): ("A", "poll"),
@@ -52,7 +53,7 @@ ROWS = {
 ROW_NAMES = {
     "A": "A librdkafka C", "B": "B confluent-kafka-python", "C": "C rust-rdkafka",
     "D": "D rkafka", "Dc": "D rkafka, payload copied (as C and B always do)", "Dg": "D rkafka, producer-wide on_delivery",
-    "Db": "D rkafka, produce_batch(1000)", "Abatch": "A, consume_batch_queue(1000)",
+    "Dt": "D rkafka, producer-wide on_delivery + Record::tag", "Db": "D rkafka, produce_batch(1000)", "Abatch": "A, consume_batch_queue(1000)",
     "Dbatch": "D rkafka, consume(1000)",
 }
 

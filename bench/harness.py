@@ -42,6 +42,7 @@ CLIENT_NAMES = {
     "D": "D rkafka",
     "Dc": "D rkafka, payload copied",
     "Dg": "D rkafka, producer-wide on_delivery",
+    "Dt": "D rkafka, producer-wide on_delivery + Record::tag per message",
     "Db": "D rkafka, produce_batch(1000)",
 }
 
@@ -60,12 +61,12 @@ WORKLOAD_TITLES = {
 }
 # Which clients take part in which phase (C has no batch consume in rust-rdkafka 0.39; Dg/Db
 # are produce variants of D).
-PRODUCE_ONLY = {"Dc", "Dg", "Db"}
+PRODUCE_ONLY = {"Dc", "Dg", "Dt", "Db"}
 NO_BATCH_CONSUME = {"C"}
 
 
 def missing_binaries(clients):
-    need = {"A": RDPERF, "B": PYTHON, "C": C_BIN, "D": D_BIN, "Dc": D_BIN, "Dg": D_BIN, "Db": D_BIN}
+    need = {"A": RDPERF, "B": PYTHON, "C": C_BIN, "D": D_BIN, "Dc": D_BIN, "Dg": D_BIN, "Dt": D_BIN, "Db": D_BIN}
     out = [need[c] for c in clients if not os.path.exists(need[c])]
     return sorted(set(out))
 
@@ -160,7 +161,7 @@ def command(client, workload, bootstrap, topic, count, size, group=None, warmup=
             return [PYTHON, PYBENCH, "produce"] + args
         if client == "C":
             return [C_BIN, "produce"] + args
-        dr = {"D": "closure", "Dc": "copy", "Dg": "global", "Db": "batch"}[client]
+        dr = {"D": "closure", "Dc": "copy", "Dg": "global", "Dt": "tag", "Db": "batch"}[client]
         return [D_BIN, "produce"] + args + [dr]
     # consume
     if client == "A":

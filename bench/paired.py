@@ -5,10 +5,12 @@ repetition* (runs seconds apart share the machine's state), and the median of th
 ratios is reported beside the plain medians. On a shared machine, where single runs vary by
 +-25 %, this resolves differences that the 7-repetition run of run.py cannot.
 
-  python3 bench/paired.py [--broker mock|tansu] [--workload acks1|idem] [--clients A,D,Dg,C]
-                          [--reps 25] [--count 1000000]
+  python3 bench/paired.py [--broker mock|tansu] [--workload acks1|idem|poll|batch]
+                          [--clients A,D,Dg,C] [--reps 25] [--count 1000000]
 
-Produce workloads only. Clients as in harness.py (built by bench/build.sh).
+Clients as in harness.py (built by bench/build.sh). The consume workloads (poll, batch =
+consume(1000)) read one topic that A fills once, each run with a group of its own; only A and
+D have a batch run (rust-rdkafka has no batch consume).
 """
 import argparse
 import os
@@ -24,7 +26,7 @@ import harness as h  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--broker", default="mock")
-    ap.add_argument("--workload", default="acks1", choices=["acks1", "idem"])
+    ap.add_argument("--workload", default="acks1", choices=["acks1", "idem", "poll", "batch"])
     ap.add_argument("--clients", default="A,D,Dg,C")
     ap.add_argument("--reps", type=int, default=25)
     ap.add_argument("--count", type=int, default=1_000_000)
@@ -39,15 +41,25 @@ def main():
     broker = h.Broker(a.broker)
     res = defaultdict(list)
     try:
-        h.run_client(h.command("A", "acks1", broker.bootstrap, f"warm-{uuid.uuid4().hex[:6]}",
-                               10_000, a.size))
+        phase = h.WORKLOADS[a.workload][0]
+        source = None
+        if phase == "consume":
+            source = f"paired-src-{uuid.uuid4().hex[:8]}"
+            rc, out, _, _ = h.run_client(h.command("A", "acks1", broker.bootstrap, source,
+                                                   a.count, a.size, warmup=False))
+            if rc != 0:
+                raise SystemExit("could not fill the source topic:\n" + out[-2000:])
+        else:
+            h.run_client(h.command("A", "acks1", broker.bootstrap,
+                                   f"warm-{uuid.uuid4().hex[:6]}", 10_000, a.size))
         for rep in range(a.reps):
             row = {}
             for c in clients[rep % len(clients):] + clients[:rep % len(clients)]:
-                topic = f"paired-{uuid.uuid4().hex[:8]}"
+                topic = source or f"paired-{uuid.uuid4().hex[:8]}"
+                group = f"paired-g-{uuid.uuid4().hex[:8]}"
                 rc, out, ru, _ = h.run_client(h.command(c, a.workload, broker.bootstrap, topic,
-                                                        a.count, a.size))
-                r = h.parse_report(c, "produce", out)
+                                                        a.count, a.size, group))
+                r = h.parse_report(c, phase, out)
                 if rc != 0 or not r or r.get("msgs") != a.count or not r.get("secs"):
                     raise SystemExit(f"{c} failed (rc={rc}):\n{out[-2000:]}")
                 row[c] = (r["msgs"] / r["secs"], (ru.ru_utime + ru.ru_stime) * 1e6 / a.count)

@@ -130,6 +130,7 @@ fn run_cycle(cluster: &MockCluster, cycle: usize, messages: usize) -> Result<(),
         .build()
         .map_err(|e| e.to_string())?;
     let per_partition = (messages / PARTITIONS as usize) as i64;
+    let mut kept: Vec<rkafka::OwnedMessage> = Vec::new();
     let got = if cycle % 10 == 0 {
         consumer
             .subscribe(
@@ -151,7 +152,22 @@ fn run_cycle(cluster: &MockCluster, cycle: usize, messages: usize) -> Result<(),
             let batch = consumer
                 .consume(100, Duration::from_millis(100))
                 .map_err(|e| e.to_string())?;
-            got += batch.iter().filter(|m| m.is_ok()).count();
+            if cycle % 20 == 0 {
+                got += batch.iter().filter(|m| m.is_ok()).count();
+            } else {
+                // By value: take half, keep one message past the consumer's close, and leave
+                // the rest to the iterator's drop.
+                let mut entries = batch.into_iter();
+                let half = entries.len() / 2;
+                for entry in entries.by_ref().take(half) {
+                    let m = entry.map_err(|e| e.to_string())?;
+                    got += 1;
+                    if kept.is_empty() {
+                        kept.push(m);
+                    }
+                }
+                got += entries.len();
+            }
         }
         got
     } else {
@@ -182,6 +198,10 @@ fn run_cycle(cluster: &MockCluster, cycle: usize, messages: usize) -> Result<(),
         .close(Duration::from_secs(10))
         .map_err(|e| e.to_string())?;
     drop(consumer);
+    if kept.iter().any(|m| m.value().is_none()) {
+        return Err("a kept message lost its value".into());
+    }
+    drop(kept);
 
     if cycle % 25 == 0 {
         error_paths(bootstrap)?;

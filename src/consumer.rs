@@ -1164,6 +1164,88 @@ impl Drop for MessageBatch {
     }
 }
 
+/// Python: `for msg in consumer.consume(n, t)`: each entry by value, as an [`OwnedMessage`]
+/// (no copy) that may be kept or sent to another thread after the batch is gone, or its
+/// error. Each message takes a reference on the client; [`MessageBatch::iter`] (views that
+/// live as long as the batch, all freed at once when it drops) is the cheaper loop when
+/// nothing is kept.
+///
+/// ```no_run
+/// # fn f(consumer: &rkafka::Consumer) -> rkafka::Result<()> {
+/// for entry in consumer.consume(1000, std::time::Duration::from_secs(1))? {
+///     match entry {
+///         Ok(msg) => println!("{}: {:?}", msg.offset(), msg.value()),
+///         Err(e) => eprintln!("{e}"),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+impl IntoIterator for MessageBatch {
+    type Item = Result<OwnedMessage>;
+    type IntoIter = BatchIntoIter;
+
+    fn into_iter(mut self) -> BatchIntoIter {
+        // The batch is left empty, so its own drop destroys nothing.
+        let msgs = std::mem::take(&mut self.msgs).into_iter();
+        BatchIntoIter {
+            msgs,
+            client: self._client.clone(),
+        }
+    }
+}
+
+/// The by-value iterator of a [`MessageBatch`]; entries not taken are freed when it drops.
+pub struct BatchIntoIter {
+    msgs: std::vec::IntoIter<*mut sys::rd_kafka_message_t>,
+    client: Arc<NativeClient>,
+}
+
+// SAFETY: as MessageBatch: the iterator owns every message it has not handed out yet.
+unsafe impl Send for BatchIntoIter {}
+
+impl Iterator for BatchIntoIter {
+    type Item = Result<OwnedMessage>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Result<OwnedMessage>> {
+        let p = self.msgs.next()?;
+        let owned = OwnedMessage {
+            // SAFETY: rd_kafka_consume_batch_queue filled the batch with valid, non-null
+            // messages, owned by the batch; ownership moves to the item (an error entry is
+            // destroyed with it).
+            ptr: unsafe { NonNull::new_unchecked(p) },
+            _client: self.client.clone(),
+        };
+        Some(match message_error(owned.view()) {
+            Some(e) => Err(e),
+            None => Ok(owned),
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.msgs.size_hint()
+    }
+}
+
+impl ExactSizeIterator for BatchIntoIter {}
+
+impl Drop for BatchIntoIter {
+    fn drop(&mut self) {
+        for p in self.msgs.by_ref() {
+            // SAFETY: each message not handed out is still owned here; destroyed once.
+            unsafe { sys::rd_kafka_message_destroy(p) }
+        }
+    }
+}
+
+impl std::fmt::Debug for BatchIntoIter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchIntoIter")
+            .field("left", &self.msgs.len())
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for MessageBatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MessageBatch")

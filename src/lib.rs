@@ -88,8 +88,8 @@ pub use aio::{DeliveryFuture, FlushFuture, MessageStream, SendFuture};
 pub use client::{LogRecord, ThrottleEvent};
 pub use config::Config;
 pub use consumer::{
-    BorrowedMessage, Consumer, ConsumerBuilder, ConsumerGroupMetadata, Iter, MessageBatch,
-    MessagePosition, OwnedMessage, Rebalance, RebalanceFn,
+    BatchIntoIter, BorrowedMessage, Consumer, ConsumerBuilder, ConsumerGroupMetadata, Iter,
+    MessageBatch, MessagePosition, OwnedMessage, Rebalance, RebalanceFn,
 };
 pub use error::{ConfigIssue, ErrorCode, KafkaError, Result};
 pub use message::{Headers, Message, MessageView, OwnedHeaders, Timestamp};
@@ -163,6 +163,7 @@ mod tests {
         assert_send::<Consumer>();
         assert_send::<OwnedMessage>();
         assert_send::<MessageBatch>();
+        assert_send::<BatchIntoIter>();
     }
 
     #[test]

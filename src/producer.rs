@@ -44,9 +44,17 @@ use crate::util::{self, cstring, FxBuild, Timeout};
 pub struct DeliveryReport<'a> {
     view: MessageView<'a>,
     error: Option<KafkaError>,
+    tag: Option<usize>,
 }
 
 impl<'a> DeliveryReport<'a> {
+    /// The number given to this message with [`Record::tag`] (C: the `msg_opaque` of
+    /// `rd_kafka_produce`; rust-rdkafka: a `usize` delivery opaque). Python has none: there
+    /// the `on_delivery` callable closes over its context.
+    #[inline]
+    pub fn tag(&self) -> Option<usize> {
+        self.tag
+    }
     /// Python's `err` argument: `None` if the message was delivered.
     pub fn error(&self) -> Option<&KafkaError> {
         self.error.as_ref()
@@ -111,6 +119,7 @@ impl std::fmt::Debug for DeliveryReport<'_> {
         f.debug_struct("DeliveryReport")
             .field("message", &self.view)
             .field("error", &self.error)
+            .field("tag", &self.tag)
             .finish()
     }
 }
@@ -429,7 +438,6 @@ impl DeliveryCallback {
     }
 
     /// Runs the closure now with `report` (consuming it).
-    #[cfg(feature = "async")]
     pub(crate) fn call(self, report: &DeliveryReport<'_>) {
         let p = self.into_raw();
         // SAFETY: p came from into_raw just now and is consumed exactly once here.
@@ -487,6 +495,26 @@ pub struct Record<'a> {
     timestamp: i64,
     headers: Vec<(&'a str, Option<&'a [u8]>)>,
     on_delivery: Option<DeliveryCallback>,
+    tag: TagBits,
+}
+
+/// A [`Record::tag`] as librdkafka's per-message pointer will carry it: 0 for none,
+/// `tag << 1 | 1`, or [`TAG_TOO_LARGE`] (one word, so `Result<(), ProduceError>` stays small).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct TagBits(usize);
+
+/// [`Record::tag`] was given a value above [`Record::MAX_TAG`] (even, so never a valid tag).
+const TAG_TOO_LARGE: TagBits = TagBits(2);
+const NO_TAG: TagBits = TagBits(0);
+
+impl std::fmt::Debug for TagBits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            NO_TAG => f.write_str("None"),
+            TAG_TOO_LARGE => f.write_str("(larger than Record::MAX_TAG)"),
+            TagBits(bits) => write!(f, "Some({})", bits >> 1),
+        }
+    }
 }
 
 impl<'a> Record<'a> {
@@ -501,6 +529,7 @@ impl<'a> Record<'a> {
             timestamp: 0,
             headers: Vec::new(),
             on_delivery: None,
+            tag: NO_TAG,
         }
     }
     /// Python: `key=`.
@@ -560,6 +589,86 @@ impl<'a> Record<'a> {
         self.on_delivery = Some(DeliveryCallback::new(f));
         self
     }
+    /// A number for this message, handed back in its delivery report
+    /// ([`DeliveryReport::tag`]) to whichever callback serves it: per-message context for
+    /// the producer-wide `on_delivery` at no cost (no allocation, nothing to read back but
+    /// the report itself). It is C's `msg_opaque`, and rust-rdkafka's `usize` delivery
+    /// opaque; in Python the `on_delivery` callable closes over its context instead. At most
+    /// [`Record::MAX_TAG`]; a larger tag is refused by `produce` with `_INVALID_ARG`. With a
+    /// per-message closure as well, the closure sees the tag in its report.
+    ///
+    /// ```
+    /// # use rkafka::{Producer, Record};
+    /// # let orders = ["a", "b"];
+    /// # let producer = Producer::new([("bootstrap.servers", "127.0.0.1:1")]).unwrap();
+    /// // Producer::builder(config).on_delivery(|r| mark_done(r.tag().unwrap(), r.error()))
+    /// for (i, order) in orders.iter().enumerate() {
+    ///     producer.produce(Record::new("orders").value(order).tag(i)).unwrap();
+    /// }
+    /// # let _ = producer.purge(true, true, true);
+    /// ```
+    pub fn tag(mut self, tag: usize) -> Self {
+        self.tag = if tag > Record::MAX_TAG {
+            TAG_TOO_LARGE
+        } else {
+            TagBits((tag << 1) | 1)
+        };
+        self
+    }
+
+    /// The largest [`Record::tag`]: `usize::MAX >> 1` (one bit marks a tag apart from a
+    /// closure in librdkafka's per-message pointer).
+    pub const MAX_TAG: usize = usize::MAX >> 1;
+
+    /// [`Record::msg_opaque`] of a record already through it (a tag left is a plain tag).
+    #[inline]
+    fn batch_opaque(&self) -> *mut c_void {
+        match (self.tag, &self.on_delivery) {
+            (NO_TAG, Some(c)) => c.ptr.as_ptr(),
+            (NO_TAG, None) => ptr::null_mut(),
+            (TagBits(bits), _) => bits as *mut c_void,
+        }
+    }
+
+    /// The per-message pointer for librdkafka (`msg_opaque`): null, a closure's thunk, or a
+    /// tag (shifted left, low bit set; thunks are at least 8-aligned, so their low bit is 0).
+    /// A tag with a closure wraps the closure so it sees the tag.
+    #[inline]
+    fn msg_opaque(&mut self) -> Result<*mut c_void> {
+        if self.tag == NO_TAG {
+            return Ok(self
+                .on_delivery
+                .as_ref()
+                .map_or(ptr::null_mut(), |c| c.ptr.as_ptr()));
+        }
+        self.tagged_opaque()
+    }
+
+    #[cold]
+    fn tagged_opaque(&mut self) -> Result<*mut c_void> {
+        if self.tag == TAG_TOO_LARGE {
+            return Err(KafkaError::invalid_arg(format!(
+                "the record's tag is larger than Record::MAX_TAG ({})",
+                Record::MAX_TAG
+            )));
+        }
+        let Some(cb) = self.on_delivery.take() else {
+            return Ok(self.tag.0 as *mut c_void);
+        };
+        let tag = self.tag.0 >> 1;
+        self.tag = NO_TAG;
+        let wrapped = DeliveryCallback::new(move |r: &DeliveryReport<'_>| {
+            cb.call(&DeliveryReport {
+                view: r.view,
+                error: r.error.clone(),
+                tag: Some(tag),
+            })
+        });
+        let p = wrapped.ptr.as_ptr();
+        self.on_delivery = Some(wrapped);
+        Ok(p)
+    }
+
     /// Takes the per-message closure out (async wrappers chain it).
     #[cfg(feature = "async")]
     pub(crate) fn take_on_delivery(&mut self) -> Option<DeliveryCallback> {
@@ -830,10 +939,10 @@ impl Producer {
             Ok(t) => t,
             Err(error) => return Err(ProduceError { error, record }),
         };
-        let opaque = record
-            .on_delivery
-            .as_ref()
-            .map_or(ptr::null_mut(), |c| c.ptr.as_ptr());
+        let opaque = match record.msg_opaque() {
+            Ok(o) => o,
+            Err(error) => return Err(ProduceError { error, record }),
+        };
         let (vptr, vlen) = record
             .value
             .map_or((ptr::null(), 0), |v| (v.as_ptr(), v.len()));
@@ -1014,7 +1123,14 @@ impl Producer {
     ) -> Vec<ProduceError<'a>> {
         let mut failed = Vec::new();
         let mut run: Vec<Record<'a>> = Vec::new();
-        for r in records {
+        for mut r in records {
+            if r.tag != NO_TAG {
+                // Validated (and a closure wrapped) now, so the run below can read the pointer.
+                if let Err(error) = r.msg_opaque() {
+                    failed.push(ProduceError { error, record: r });
+                    continue;
+                }
+            }
             let batchable =
                 r.headers.is_empty() && r.timestamp == 0 && r.partition.map_or(true, |p| p >= 0);
             if !batchable {
@@ -1072,10 +1188,7 @@ impl Producer {
                     key: kptr.cast_mut().cast(),
                     key_len: klen,
                     offset: 0,
-                    _private: r
-                        .on_delivery
-                        .as_ref()
-                        .map_or(ptr::null_mut(), |c| c.ptr.as_ptr()),
+                    _private: r.batch_opaque(),
                 }
             })
             .collect();
@@ -1399,16 +1512,19 @@ unsafe extern "C" fn delivery_trampoline(
     let ctx = unsafe { &*opaque.cast::<ClientContext>() };
     // SAFETY: msg is valid for the duration of this callback.
     let view = unsafe { MessageView::from_raw(msg) };
+    // SAFETY: msg is valid; `_private` holds the msg_opaque given at produce time.
+    let per_message = unsafe { (*msg)._private };
+    // A set low bit marks a tag (Record::msg_opaque); otherwise it is null or a closure.
+    let is_tag = per_message as usize & 1 == 1;
     let report = DeliveryReport {
         view,
         error: view.error(),
+        tag: is_tag.then_some(per_message as usize >> 1),
     };
     ctx.pending.fetch_sub(1, Ordering::Relaxed);
-    // SAFETY: msg is valid; `_private` holds the msg_opaque given at produce time.
-    let per_message = unsafe { (*msg)._private };
     // A closure panic is parked in `catch`; the report's own closure is still consumed (dropped)
     // exactly once, and later reports in this batch still reach theirs: nothing is lost.
-    let completed = if !per_message.is_null() {
+    let completed = if !per_message.is_null() && !is_tag {
         // SAFETY: per_message is a thunk pointer handed to librdkafka by `produce`, consumed here once.
         util::catch(|| unsafe { DeliveryCallback::invoke(per_message, &report) }).is_some()
     } else if let Some(cb) = &ctx.on_delivery {

@@ -334,3 +334,73 @@ fn on_assign_shows_committed_offsets_and_can_set_the_start() {
     assert_eq!(first[&1], 15, "partition 1 starts where on_assign set it");
     c.close(Duration::from_secs(10)).unwrap();
 }
+
+/// `consume(n)` by value (Python: `for msg in consumer.consume(n, t)`): every message once, as
+/// an owned message that outlives the batch, the consumer's close and its thread; `_PARTITION_EOF`
+/// entries come through as errors naming their partition.
+#[test]
+fn consume_batch_by_value_hands_out_messages_that_outlive_the_consumer() {
+    let broker = Tansu::plain();
+    let topic = unique("byval");
+    create_topic_py(&broker.bootstrap(), &topic, 2, &[]);
+    let producer = Producer::new(broker.config().with("linger.ms", "5")).unwrap();
+    let values: Vec<String> = (0..2_000).map(|i| format!("v{i}")).collect();
+    for (i, v) in values.iter().enumerate() {
+        producer
+            .produce_wait(
+                Record::new(&topic).value(v).partition((i % 2) as i32),
+                Duration::from_secs(30),
+            )
+            .unwrap();
+    }
+    assert_eq!(producer.flush(Duration::from_secs(60)), 0);
+
+    let consumer = Consumer::new(
+        broker
+            .group_config(&unique("g"))
+            .with("enable.partition.eof", "true"),
+    )
+    .unwrap();
+    consumer.subscribe(&[&topic], Rebalance::new()).unwrap();
+    let mut kept: Vec<rkafka::OwnedMessage> = Vec::new();
+    let mut eof_partitions = std::collections::BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while (kept.len() < 2_000 || eof_partitions.len() < 2) && Instant::now() < deadline {
+        let batch = consumer.consume(64, Duration::from_millis(200)).unwrap();
+        let entries = batch.into_iter();
+        assert!(entries.len() <= 64);
+        for entry in entries {
+            match entry {
+                Ok(m) => kept.push(m),
+                Err(e) => {
+                    assert_eq!(e.code(), ErrorCode::PartitionEof, "{e:?}");
+                    let tp = e.topic_partition().expect("an EOF names its partition");
+                    assert_eq!(tp.topic, topic);
+                    eof_partitions.insert(tp.partition);
+                }
+            }
+        }
+    }
+    consumer.close(Duration::from_secs(10)).unwrap();
+    drop(consumer);
+    assert_eq!(eof_partitions.into_iter().collect::<Vec<_>>(), vec![0, 1]);
+    // The messages are Send and still readable on another thread.
+    let (count, seen) = std::thread::spawn(move || {
+        let mut seen = vec![0u32; 2_000];
+        let mut last: HashMap<i32, i64> = HashMap::new();
+        for m in &kept {
+            let v = std::str::from_utf8(m.value().unwrap()).unwrap();
+            let i: usize = v[1..].parse().unwrap();
+            assert_eq!(m.partition(), (i % 2) as i32);
+            if let Some(prev) = last.insert(m.partition(), m.offset()) {
+                assert!(m.offset() > prev, "offsets out of order");
+            }
+            seen[i] += 1;
+        }
+        (kept.len(), seen)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(count, 2_000);
+    assert!(seen.iter().all(|&n| n == 1), "a message missing or twice");
+}

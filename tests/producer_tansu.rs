@@ -318,3 +318,126 @@ fn static_values_are_sent_in_place_and_arrive_intact() {
         assert_eq!(g, e, "message {i}");
     }
 }
+
+/// `Record::tag`: each message's tag comes back in its own delivery report, on every produce
+/// path (plain, headers through produceva, produce_batch, a closure as well, the async
+/// future), and the delivered message is the one that was tagged; an untagged message reports
+/// no tag; a tag above `Record::MAX_TAG` is refused, naming the limit.
+#[test]
+fn tags_come_back_in_their_own_delivery_reports_on_every_path() {
+    let broker = Tansu::plain();
+    let topic = unique("tags");
+    create_topic_py(&broker.bootstrap(), &topic, 3, &[]);
+    type Seen = Arc<Mutex<Vec<(Option<usize>, Vec<u8>, bool)>>>;
+    let global: Seen = Arc::default();
+    let g = global.clone();
+    let producer = Producer::builder(broker.config().with("linger.ms", "5"))
+        .on_delivery(move |r| {
+            g.lock().unwrap().push((
+                r.tag(),
+                r.value().unwrap_or_default().to_vec(),
+                r.error().is_none(),
+            ))
+        })
+        .build()
+        .unwrap();
+    let values: Vec<String> = (0..2_700).map(|i| format!("v{i}")).collect();
+    // 0..1000 plain, 1000..1500 with a header (rd_kafka_produceva).
+    for (i, v) in values.iter().enumerate().take(1_500) {
+        let mut r = Record::new(&topic).key(v).value(v).tag(i);
+        if i >= 1_000 {
+            r = r.header("h", "x");
+        }
+        producer.produce(r).unwrap();
+    }
+    // 1500..2500 through produce_batch, with one refused tag among them.
+    let failed = producer.produce_batch(
+        (1_500..2_500)
+            .map(|i| Record::new(&topic).value(&values[i]).tag(i))
+            .chain([Record::new(&topic)
+                .value("too big")
+                .tag(Record::MAX_TAG + 1)]),
+    );
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].error.code(), rkafka::ErrorCode::InvalidArg);
+    assert!(
+        failed[0].error.to_string().contains("MAX_TAG"),
+        "{}",
+        failed[0].error
+    );
+    // 2500..2700 with a per-message closure too: the closure sees the tag, the global does not.
+    type Own = Arc<Mutex<Vec<(usize, Option<usize>)>>>;
+    let own: Own = Arc::default();
+    for (i, v) in values.iter().enumerate().skip(2_500) {
+        let o = own.clone();
+        producer
+            .produce(
+                Record::new(&topic)
+                    .value(v)
+                    .tag(i)
+                    .on_delivery(move |r| o.lock().unwrap().push((i, r.tag()))),
+            )
+            .unwrap();
+    }
+    // The largest tag, an untagged message, and a refused one handed back.
+    producer
+        .produce(Record::new(&topic).value("max").tag(Record::MAX_TAG))
+        .unwrap();
+    producer
+        .produce(Record::new(&topic).value("untagged"))
+        .unwrap();
+    assert!(format!("{:?}", Record::new(&topic).tag(5)).contains("tag: Some(5)"));
+    let e = producer
+        .produce(Record::new(&topic).value("x").tag(usize::MAX))
+        .unwrap_err();
+    assert!(
+        format!("{e:?}").contains("larger than Record::MAX_TAG"),
+        "{e:?}"
+    );
+    assert_eq!(e.error.code(), rkafka::ErrorCode::InvalidArg);
+    assert!(e.error.to_string().contains("MAX_TAG"), "{}", e.error);
+    #[cfg(feature = "async")]
+    let futures: Vec<_> = (0..50)
+        .map(|i| {
+            producer
+                .produce_future(Record::new(&topic).value("async").tag(10_000 + i))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(producer.flush(Duration::from_secs(60)), 0);
+    #[cfg(feature = "async")]
+    for f in futures {
+        futures::executor::block_on(f).unwrap();
+    }
+
+    let global = global.lock().unwrap().clone();
+    assert!(global.iter().all(|(_, _, ok)| *ok), "a message failed");
+    let mut by_tag: HashMap<usize, Vec<u8>> = HashMap::new();
+    let mut untagged = Vec::new();
+    for (tag, value, _) in global {
+        match tag {
+            Some(t) => assert!(by_tag.insert(t, value).is_none(), "tag {t} reported twice"),
+            None => untagged.push(value),
+        }
+    }
+    assert_eq!(untagged, vec![b"untagged".to_vec()]);
+    for (i, v) in values.iter().enumerate().take(2_500) {
+        assert_eq!(by_tag.remove(&i), Some(v.clone().into_bytes()), "tag {i}");
+    }
+    assert_eq!(by_tag.remove(&Record::MAX_TAG), Some(b"max".to_vec()));
+    #[cfg(feature = "async")]
+    for i in 0..50 {
+        assert_eq!(
+            by_tag.remove(&(10_000 + i)),
+            Some(b"async".to_vec()),
+            "async tag {i}"
+        );
+    }
+    assert!(by_tag.is_empty(), "unexpected tags: {:?}", by_tag.keys());
+    let mut own = own.lock().unwrap().clone();
+    own.sort();
+    assert_eq!(
+        own,
+        (2_500..2_700).map(|i| (i, Some(i))).collect::<Vec<_>>()
+    );
+}

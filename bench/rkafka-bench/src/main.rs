@@ -5,6 +5,8 @@
 //!     dr = closure  a per-message `Record::on_delivery` closure (the headline figure)
 //!          copy     the same, with the payload copied by librdkafka (`Record::value`)
 //!          global   the producer-wide `ProducerBuilder::on_delivery` callback
+//!          tag      the producer-wide callback, each message carrying its sequence number as a
+//!                   `Record::tag` (per-message context without a closure: C's msg_opaque)
 //!          batch    `Producer::produce_batch` in runs of 1000 + the producer-wide callback
 //!
 //! The payload is one buffer shared by every message. Like `rdkafka_performance` (client A),
@@ -60,7 +62,7 @@ fn on_report(failed: bool) {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: rkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1> [closure|copy|global|batch]\n\
+        "usage: rkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1> [closure|copy|global|tag|batch]\n\
          \x20      rkafka-bench consume <bootstrap> <topic> <count> <group> [batch]"
     );
     std::process::exit(2)
@@ -77,6 +79,7 @@ enum Dr {
     Closure,
     Copy,
     Global,
+    Tag,
     Batch,
 }
 
@@ -92,6 +95,7 @@ fn produce(a: &[String]) {
         None | Some("closure") => Dr::Closure,
         Some("copy") => Dr::Copy,
         Some("global") => Dr::Global,
+        Some("tag") => Dr::Tag,
         Some("batch") => Dr::Batch,
         Some(_) => usage(),
     };
@@ -111,7 +115,12 @@ fn produce(a: &[String]) {
     }
     let mut builder = Producer::builder(cfg);
     let per_message = matches!(dr, Dr::Closure | Dr::Copy);
-    if !per_message {
+    if dr == Dr::Tag {
+        builder = builder.on_delivery(|r| {
+            bump(&SEQ_SUM, r.tag().unwrap_or(0) as u64);
+            on_report(r.error().is_some())
+        });
+    } else if !per_message {
         builder = builder.on_delivery(|r| on_report(r.error().is_some()));
     }
     let p = builder.build().expect("producer");
@@ -138,7 +147,7 @@ fn produce(a: &[String]) {
     let mut backpressure = 0u64;
     let t0 = Instant::now();
     match dr {
-        Dr::Closure | Dr::Copy | Dr::Global => {
+        Dr::Closure | Dr::Copy | Dr::Global | Dr::Tag => {
             for i in 0..count {
                 let key = i.to_be_bytes();
                 let mut rec = Record::new(topic).key(&key);
@@ -152,6 +161,8 @@ fn produce(a: &[String]) {
                         bump(&SEQ_SUM, i);
                         on_report(rep.error().is_some())
                     });
+                } else if dr == Dr::Tag {
+                    rec = rec.tag(i as usize);
                 }
                 loop {
                     match p.produce(rec) {
@@ -211,6 +222,7 @@ fn produce(a: &[String]) {
         Dr::Closure => "closure",
         Dr::Copy => "copy",
         Dr::Global => "global",
+        Dr::Tag => "tag",
         Dr::Batch => "batch",
     };
     println!(
