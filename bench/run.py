@@ -199,10 +199,10 @@ def throughput_tables(summ, brokers, workloads, clients, reps):
 
 def headline_table(summ, brokers, cg):
     """The compact table: ratios to A of msgs/s, CPU/msg and instructions/msg."""
-    lines = ["| broker | workload | B msgs/s | C msgs/s | D msgs/s | Dc msgs/s | Dg msgs/s | B CPU/msg "
-             "| C CPU/msg | D CPU/msg | Dc CPU/msg | Dg CPU/msg | D msgs/s vs C | Dc msgs/s vs C "
-             "| D msgs/s vs B |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| broker | workload | B msgs/s | C msgs/s | D msgs/s | Dc msgs/s | Dg msgs/s | Dt msgs/s "
+             "| B CPU/msg | C CPU/msg | D CPU/msg | Dc CPU/msg | Dg CPU/msg | Dt CPU/msg "
+             "| D msgs/s vs C | Dc msgs/s vs C | D msgs/s vs B |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for b in brokers:
         for w in h.WORKLOADS:
             a = summ.get((b, w, "A"))
@@ -210,7 +210,7 @@ def headline_table(summ, brokers, cg):
                 continue
             cells = []
             for fld in ("msgs_per_s", "cpu_us_per_msg"):
-                for c in ("B", "C", "D", "Dc", "Dg"):
+                for c in ("B", "C", "D", "Dc", "Dg", "Dt"):
                     s = summ.get((b, w, c))
                     cells.append(fmt(ratio(s and s[fld], a[fld]), ".2f") + "x" if s and s[fld] else "n/a")
             d, dc, c_, b_ = (summ.get((b, w, x)) for x in ("D", "Dc", "C", "B"))
@@ -223,7 +223,7 @@ def headline_table(summ, brokers, cg):
         lines.append("Instructions per message (callgrind, marginal, mock cluster) as a ratio to A:\n")
         lines.append("| phase | A Ir/msg | C vs A | D vs A | other D variants vs A |")
         lines.append("|---|---|---|---|---|")
-        for phase, dkey, extra in (("produce", "D", ("Dc", "Dg", "Db")), ("consume", "D", ("Dbatch", "Abatch"))):
+        for phase, dkey, extra in (("produce", "D", ("Dc", "Dg", "Dt", "Db")), ("consume", "D", ("Dbatch", "Abatch"))):
             a = cg.get((phase, "A"))
             if not a:
                 continue
@@ -277,6 +277,11 @@ def verdicts(summ, brokers, cg):
                 out.append(f"- info: {b} {h.WORKLOAD_TITLES[w]}: Dg (delivery reports through a producer-wide "
                            f"callback, as A's dr_msg_cb) msgs/s = {dg['msgs_per_s'] / a['msgs_per_s']:.2f}x A "
                            f"(best vs best {fmt(ratio(dg['msgs_per_s_max'], a['msgs_per_s_max']), '.2f')}x)")
+            dt = summ.get((b, w, "Dt"))
+            if dt and dt["msgs_per_s"]:
+                out.append(f"- info: {b} {h.WORKLOAD_TITLES[w]}: Dt (producer-wide callback, per-message context "
+                           f"in a Record::tag) msgs/s = {dt['msgs_per_s'] / a['msgs_per_s']:.2f}x A "
+                           f"(best vs best {fmt(ratio(dt['msgs_per_s_max'], a['msgs_per_s_max']), '.2f')}x)")
             if d.get("flush_lag_ms") is not None:
                 add(d["flush_lag_ms"] <= 5.0,
                     f"{b} {h.WORKLOAD_TITLES[w]}: D flush returns {d['flush_lag_ms']:.2f} ms after the last "
@@ -307,7 +312,7 @@ def main():
     ap.add_argument("--size", type=int, default=100)
     ap.add_argument("--brokers", default="mock,tansu")
     ap.add_argument("--workloads", default="acks1,idem,poll,batch")
-    ap.add_argument("--clients", default="A,B,C,D,Dc,Dg,Db")
+    ap.add_argument("--clients", default="A,B,C,D,Dc,Dg,Dt,Db")
     ap.add_argument("--no-warmup", action="store_true",
                     help="do not send one message + flush before each producer's clock starts")
     ap.add_argument("--callgrind", default="run",
@@ -358,7 +363,7 @@ def main():
     cg_records = []
     t_cg = time.time()
     if a.callgrind == "run":
-        cg_records = callgrind.measure(["A", "C", "D", "Dc", "Dg", "Db"], ["produce", "consume"],
+        cg_records = callgrind.measure(["A", "C", "D", "Dc", "Dg", "Dt", "Db"], ["produce", "consume"],
                                        a.cg_n1, a.cg_n2, a.size,
                                        json_out=os.path.splitext(out_md)[0] + ".callgrind.json",
                                        reps=a.cg_reps)
