@@ -620,9 +620,28 @@ impl<'a> Record<'a> {
     /// closure in librdkafka's per-message pointer).
     pub const MAX_TAG: usize = usize::MAX >> 1;
 
-    /// [`Record::msg_opaque`] of a record already through it (a tag left is a plain tag).
+    /// The per-message pointer for librdkafka (`msg_opaque`): null, a closure's thunk, or a
+    /// tag (shifted left, low bit set; thunks are at least 8-aligned, so their low bit is 0).
+    /// Refuses a tag above [`Record::MAX_TAG`]; a record with both a tag and a closure has the
+    /// closure wrapped first, so the closure sees the tag.
     #[inline]
-    fn batch_opaque(&self) -> *mut c_void {
+    fn msg_opaque(&mut self) -> Result<*mut c_void> {
+        if self.tag == NO_TAG {
+            // The common case, kept to one test on the produce path.
+            return Ok(self
+                .on_delivery
+                .as_ref()
+                .map_or(ptr::null_mut(), |c| c.ptr.as_ptr()));
+        }
+        if self.tag == TAG_TOO_LARGE || self.on_delivery.is_some() {
+            self.settle_tag()?;
+        }
+        Ok(self.settled_opaque())
+    }
+
+    /// [`Record::msg_opaque`] of a record whose tag is settled (a valid tag or a closure).
+    #[inline]
+    fn settled_opaque(&self) -> *mut c_void {
         match (self.tag, &self.on_delivery) {
             (NO_TAG, Some(c)) => c.ptr.as_ptr(),
             (NO_TAG, None) => ptr::null_mut(),
@@ -630,43 +649,28 @@ impl<'a> Record<'a> {
         }
     }
 
-    /// The per-message pointer for librdkafka (`msg_opaque`): null, a closure's thunk, or a
-    /// tag (shifted left, low bit set; thunks are at least 8-aligned, so their low bit is 0).
-    /// A tag with a closure wraps the closure so it sees the tag.
-    #[inline]
-    fn msg_opaque(&mut self) -> Result<*mut c_void> {
-        if self.tag == NO_TAG {
-            return Ok(self
-                .on_delivery
-                .as_ref()
-                .map_or(ptr::null_mut(), |c| c.ptr.as_ptr()));
-        }
-        self.tagged_opaque()
-    }
-
+    /// The uncommon cases of [`Record::msg_opaque`]: afterwards the record carries a valid tag
+    /// or a closure, not both.
     #[cold]
-    fn tagged_opaque(&mut self) -> Result<*mut c_void> {
+    fn settle_tag(&mut self) -> Result<()> {
         if self.tag == TAG_TOO_LARGE {
             return Err(KafkaError::invalid_arg(format!(
                 "the record's tag is larger than Record::MAX_TAG ({})",
                 Record::MAX_TAG
             )));
         }
-        let Some(cb) = self.on_delivery.take() else {
-            return Ok(self.tag.0 as *mut c_void);
-        };
-        let tag = self.tag.0 >> 1;
-        self.tag = NO_TAG;
-        let wrapped = DeliveryCallback::new(move |r: &DeliveryReport<'_>| {
-            cb.call(&DeliveryReport {
-                view: r.view,
-                error: r.error.clone(),
-                tag: Some(tag),
-            })
-        });
-        let p = wrapped.ptr.as_ptr();
-        self.on_delivery = Some(wrapped);
-        Ok(p)
+        if let Some(cb) = self.on_delivery.take() {
+            let tag = self.tag.0 >> 1;
+            self.tag = NO_TAG;
+            self.on_delivery = Some(DeliveryCallback::new(move |r: &DeliveryReport<'_>| {
+                cb.call(&DeliveryReport {
+                    view: r.view,
+                    error: r.error.clone(),
+                    tag: Some(tag),
+                })
+            }));
+        }
+        Ok(())
     }
 
     /// Takes the per-message closure out (async wrappers chain it).
@@ -1124,12 +1128,11 @@ impl Producer {
         let mut failed = Vec::new();
         let mut run: Vec<Record<'a>> = Vec::new();
         for mut r in records {
-            if r.tag != NO_TAG {
-                // Validated (and a closure wrapped) now, so the run below can read the pointer.
-                if let Err(error) = r.msg_opaque() {
-                    failed.push(ProduceError { error, record: r });
-                    continue;
-                }
+            // Settled now (a bad tag refused, a closure wrapped), so the run below only reads
+            // the pointer.
+            if let Err(error) = r.msg_opaque() {
+                failed.push(ProduceError { error, record: r });
+                continue;
             }
             let batchable =
                 r.headers.is_empty() && r.timestamp == 0 && r.partition.map_or(true, |p| p >= 0);
@@ -1188,7 +1191,8 @@ impl Producer {
                     key: kptr.cast_mut().cast(),
                     key_len: klen,
                     offset: 0,
-                    _private: r.batch_opaque(),
+                    // produce_batch settled each record's tag before its run.
+                    _private: r.settled_opaque(),
                 }
             })
             .collect();

@@ -83,6 +83,35 @@ enum Dr {
     Batch,
 }
 
+/// Produces `count` records made by `make(sequence number, its 8-byte key)`; on `_QUEUE_FULL`
+/// polls 10 ms and retries; serves reports every 1000 messages.
+#[inline(always)]
+fn produce_loop(
+    p: &Producer,
+    count: u64,
+    backpressure: &mut u64,
+    make: impl for<'k> Fn(u64, &'k [u8; 8]) -> Record<'k>,
+) {
+    for i in 0..count {
+        let key = i.to_be_bytes();
+        let mut rec = make(i, &key);
+        loop {
+            match p.produce(rec) {
+                Ok(()) => break,
+                Err(e) if e.is_queue_full() => {
+                    *backpressure += 1;
+                    rec = e.record;
+                    p.poll(Duration::from_millis(10));
+                }
+                Err(e) => panic!("produce failed: {e}"),
+            }
+        }
+        if i % 1000 == 999 {
+            p.poll(Duration::ZERO);
+        }
+    }
+}
+
 fn produce(a: &[String]) {
     let bootstrap: String = arg(a, 2);
     let topic: String = arg(a, 3);
@@ -125,8 +154,8 @@ fn produce(a: &[String]) {
     }
     let p = builder.build().expect("producer");
     let payload: &'static [u8] = Vec::leak(vec![b'x'; size]);
-    let copy = dr == Dr::Copy;
-    let topic = topic.as_str();
+    // 'static, so one record-making closure serves every key's lifetime.
+    let topic: &'static str = Box::leak(topic.into_boxed_str());
 
     if warmup {
         // One message and a flush before the clock starts: connection, metadata, topic
@@ -147,39 +176,35 @@ fn produce(a: &[String]) {
     let mut backpressure = 0u64;
     let t0 = Instant::now();
     match dr {
-        Dr::Closure | Dr::Copy | Dr::Global | Dr::Tag => {
-            for i in 0..count {
-                let key = i.to_be_bytes();
-                let mut rec = Record::new(topic).key(&key);
-                rec = if copy {
-                    rec.value(payload)
-                } else {
-                    rec.value_static(payload)
-                };
-                if per_message {
-                    rec = rec.on_delivery(move |rep| {
-                        bump(&SEQ_SUM, i);
-                        on_report(rep.error().is_some())
-                    });
-                } else if dr == Dr::Tag {
-                    rec = rec.tag(i as usize);
-                }
-                loop {
-                    match p.produce(rec) {
-                        Ok(()) => break,
-                        Err(e) if e.is_queue_full() => {
-                            backpressure += 1;
-                            rec = e.record;
-                            p.poll(Duration::from_millis(10));
-                        }
-                        Err(e) => panic!("produce failed: {e}"),
-                    }
-                }
-                if i % 1000 == 999 {
-                    p.poll(Duration::ZERO);
-                }
-            }
-        }
+        // One straight builder chain per mode, as an application writes it (a record built
+        // through conditional reassignments is moved, i.e. copied, at each merge).
+        Dr::Closure => produce_loop(&p, count, &mut backpressure, |i, key| {
+            Record::new(topic)
+                .key(key)
+                .value_static(payload)
+                .on_delivery(move |rep| {
+                    bump(&SEQ_SUM, i);
+                    on_report(rep.error().is_some())
+                })
+        }),
+        Dr::Copy => produce_loop(&p, count, &mut backpressure, |i, key| {
+            Record::new(topic)
+                .key(key)
+                .value(payload)
+                .on_delivery(move |rep| {
+                    bump(&SEQ_SUM, i);
+                    on_report(rep.error().is_some())
+                })
+        }),
+        Dr::Global => produce_loop(&p, count, &mut backpressure, |_, key| {
+            Record::new(topic).key(key).value_static(payload)
+        }),
+        Dr::Tag => produce_loop(&p, count, &mut backpressure, |i, key| {
+            Record::new(topic)
+                .key(key)
+                .value_static(payload)
+                .tag(i as usize)
+        }),
         Dr::Batch => {
             const RUN: u64 = 1000;
             let mut keys = Vec::with_capacity(RUN as usize);
