@@ -268,7 +268,13 @@ fn broker_down_longer_than_message_timeout_fails_those_messages_in_their_closure
             "down-long",
             2,
             600,
-            &[("message.timeout.ms", "1500")],
+            // Reconnect attempts at least every second: librdkafka scans for timed-out
+            // messages only when the broker thread wakes (see producer_mock.rs's queue-full
+            // test), so the scan is never left waiting past the outage on a long backoff.
+            &[
+                ("message.timeout.ms", "1500"),
+                ("reconnect.backoff.max.ms", "1000"),
+            ],
             &logs,
             |i, producer| match i {
                 200 => {
