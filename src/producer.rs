@@ -626,14 +626,8 @@ impl<'a> Record<'a> {
     /// closure wrapped first, so the closure sees the tag.
     #[inline]
     fn msg_opaque(&mut self) -> Result<*mut c_void> {
-        if self.tag == NO_TAG {
-            // The common case, kept to one test on the produce path.
-            return Ok(self
-                .on_delivery
-                .as_ref()
-                .map_or(ptr::null_mut(), |c| c.ptr.as_ptr()));
-        }
-        if self.tag == TAG_TOO_LARGE || self.on_delivery.is_some() {
+        // The common case (no tag) is one test on the produce path.
+        if self.tag != NO_TAG && (self.tag == TAG_TOO_LARGE || self.on_delivery.is_some()) {
             self.settle_tag()?;
         }
         Ok(self.settled_opaque())

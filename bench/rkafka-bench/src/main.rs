@@ -83,6 +83,15 @@ enum Dr {
     Batch,
 }
 
+/// The per-message closure of D and Dc: adds its message's sequence number, counts the report.
+#[inline(always)]
+fn counting(i: u64) -> impl FnOnce(&rkafka::DeliveryReport<'_>) + Send + 'static {
+    move |rep| {
+        bump(&SEQ_SUM, i);
+        on_report(rep.error().is_some())
+    }
+}
+
 /// Produces `count` records made by `make(sequence number, its 8-byte key)`; on `_QUEUE_FULL`
 /// polls 10 ms and retries; serves reports every 1000 messages.
 #[inline(always)]
@@ -182,19 +191,13 @@ fn produce(a: &[String]) {
             Record::new(topic)
                 .key(key)
                 .value_static(payload)
-                .on_delivery(move |rep| {
-                    bump(&SEQ_SUM, i);
-                    on_report(rep.error().is_some())
-                })
+                .on_delivery(counting(i))
         }),
         Dr::Copy => produce_loop(&p, count, &mut backpressure, |i, key| {
             Record::new(topic)
                 .key(key)
                 .value(payload)
-                .on_delivery(move |rep| {
-                    bump(&SEQ_SUM, i);
-                    on_report(rep.error().is_some())
-                })
+                .on_delivery(counting(i))
         }),
         Dr::Global => produce_loop(&p, count, &mut backpressure, |_, key| {
             Record::new(topic).key(key).value_static(payload)
