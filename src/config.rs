@@ -24,7 +24,8 @@ use libc::c_char;
 use rdkafka_sys::bindings as sys;
 
 use crate::error::{ConfigIssue, KafkaError, Result};
-use crate::util::{cstring, errbuf_str};
+use crate::error::cstring;
+use crate::util::errbuf_str;
 
 const REDACTED: &str = "[redacted]";
 

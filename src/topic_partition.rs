@@ -2,13 +2,14 @@
 //! `OFFSET_*` constants.
 
 use std::hash::{Hash, Hasher};
-use std::ptr::NonNull;
 
 use rdkafka_sys::bindings as sys;
 
 use crate::consts;
-use crate::error::{KafkaError, Result};
-use crate::util::{cstr_lossy, cstring, read_err};
+use crate::error::{ErrorCode, KafkaError, Result};
+use crate::error::cstring;
+use crate::handle::Handle;
+use crate::util::{cstr_lossy, read_err};
 
 /// What `auto.offset.reset` will do for a partition that has no committed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,14 +170,48 @@ impl Ord for TopicPartition {
     }
 }
 
+/// Kafka's topic name rules: 1..=249 chars of `[a-zA-Z0-9._-]`, not `.` or `..`.
+pub(crate) fn validate_topic_name(topic: &str) -> Result<()> {
+    let bad = |why: String| {
+        Err(KafkaError::new(
+            ErrorCode::InvalidArg,
+            format!("invalid topic name {topic:?}: {why}"),
+        ))
+    };
+    if topic.is_empty() {
+        return bad("it is empty".into());
+    }
+    if topic.len() > 249 {
+        return bad(format!(
+            "it is {} characters long (the limit is 249)",
+            topic.len()
+        ));
+    }
+    if topic == "." || topic == ".." {
+        return bad("`.` and `..` are not allowed".into());
+    }
+    if let Some(c) = topic
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return bad(format!(
+            "character {c:?} is not allowed (only ASCII letters, digits, `.`, `_`, `-`)"
+        ));
+    }
+    Ok(())
+}
+
 /// An owned `rd_kafka_topic_partition_list_t`.
-pub(crate) struct NativeList(NonNull<sys::rd_kafka_topic_partition_list_t>);
+pub(crate) struct NativeList(Handle<sys::rd_kafka_topic_partition_list_t>);
 
 impl NativeList {
     pub(crate) fn from_partitions(parts: &[TopicPartition]) -> Result<NativeList> {
         // SAFETY: creates an owned, empty list (never null; aborts on OOM).
         let list = unsafe { sys::rd_kafka_topic_partition_list_new(parts.len().max(1) as i32) };
-        let list = NativeList(NonNull::new(list).expect("rd_kafka_topic_partition_list_new"));
+        // SAFETY: a fresh list we own.
+        let list = NativeList(
+            unsafe { Handle::from_raw(list) }.expect("rd_kafka_topic_partition_list_new"),
+        );
         for p in parts {
             if p.topic.is_empty() {
                 return Err(KafkaError::invalid_arg(
@@ -219,23 +254,17 @@ impl NativeList {
     pub(crate) unsafe fn from_raw(
         p: *mut sys::rd_kafka_topic_partition_list_t,
     ) -> Option<NativeList> {
-        NonNull::new(p).map(NativeList)
+        // SAFETY: caller contract.
+        unsafe { Handle::from_raw(p) }.map(NativeList)
     }
 
     pub(crate) fn ptr(&self) -> *mut sys::rd_kafka_topic_partition_list_t {
-        self.0.as_ptr()
+        self.0.ptr()
     }
 
     pub(crate) fn to_partitions(&self) -> Vec<TopicPartition> {
         // SAFETY: the list is valid and ours for this borrow.
         unsafe { list_to_partitions(self.ptr()) }
-    }
-}
-
-impl Drop for NativeList {
-    fn drop(&mut self) {
-        // SAFETY: we own the list; destroyed once.
-        unsafe { sys::rd_kafka_topic_partition_list_destroy(self.ptr()) }
     }
 }
 

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::consts;
 use crate::error::Result;
-use crate::util::cstring;
+use crate::error::cstring;
 
 c_enum! {
     /// Python: `confluent_kafka.admin.ResourcePatternType`.

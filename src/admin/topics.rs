@@ -16,7 +16,8 @@ use super::{
 };
 use crate::consts;
 use crate::error::{KafkaError, Result};
-use crate::util::{cstr_lossy, cstring};
+use crate::error::cstring;
+use crate::util::cstr_lossy;
 
 /// librdkafka's limits (`RD_KAFKAP_PARTITIONS_MAX`, `RD_KAFKAP_BROKERS_MAX`).
 const MAX_PARTITIONS: i32 = 100_000;
@@ -73,7 +74,7 @@ impl NewTopic {
     }
 
     fn to_native(&self, op: &str) -> Result<NewTopicHandle> {
-        crate::producer::validate_topic_name(&self.topic).map_err(|e| invalid(op, e.str()))?;
+        crate::topic_partition::validate_topic_name(&self.topic).map_err(|e| invalid(op, e.str()))?;
         let t = &self.topic;
         if self.num_partitions == 0
             || self.num_partitions < -1
