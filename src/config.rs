@@ -23,8 +23,8 @@ use std::sync::OnceLock;
 use libc::c_char;
 use rdkafka_sys::bindings as sys;
 
-use crate::error::{ConfigIssue, KafkaError, Result};
 use crate::error::cstring;
+use crate::error::{ConfigIssue, KafkaError, Result};
 use crate::util::errbuf_str;
 
 const REDACTED: &str = "[redacted]";

@@ -314,7 +314,6 @@ pub(crate) fn cstring(what: &str, s: &str) -> Result<CString> {
     })
 }
 
-
 /// `Result<T, KafkaError>`, used throughout rkafka.
 pub type Result<T, E = KafkaError> = std::result::Result<T, E>;
 

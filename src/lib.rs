@@ -99,7 +99,7 @@ pub use consumer::{
 pub use error::{ConfigIssue, ErrorCode, KafkaError, Result};
 pub use message::{Headers, Message, MessageView, OwnedHeaders, Timestamp};
 pub use metadata::{BrokerMetadata, ClusterMetadata, PartitionMetadata, TopicMetadata};
-pub use mock::MockCluster;
+pub use mock::{MockCluster, MockRequest};
 pub use oauth::OAuthToken;
 pub use producer::{
     Delivery, DeliveryCallback, DeliveryReport, OwnedRecord, ProduceError, Producer,

@@ -6,8 +6,8 @@ use std::ptr;
 
 use rdkafka_sys::bindings as sys;
 
-use crate::error::{KafkaError, Result};
 use crate::error::cstring;
+use crate::error::{KafkaError, Result};
 use crate::handle::Handle;
 use crate::topic_partition::validate_topic_name;
 use crate::util::{cstr_lossy, read_err, Timeout};
@@ -98,7 +98,11 @@ impl ClusterMetadata {
                 // SAFETY: rk is live; c is NUL-terminated; a null conf means defaults. The result
                 // is null or a new reference we own.
                 let rkt = unsafe {
-                    Handle::from_raw(sys::rd_kafka_topic_new(rk.ptr(), c.as_ptr(), ptr::null_mut()))
+                    Handle::from_raw(sys::rd_kafka_topic_new(
+                        rk.ptr(),
+                        c.as_ptr(),
+                        ptr::null_mut(),
+                    ))
                 };
                 Some(rkt.ok_or_else(KafkaError::last_error)?)
             }

@@ -16,10 +16,10 @@ use std::time::Duration;
 use rdkafka_sys::bindings as sys;
 
 use crate::client::{CommonCallbacks, NativeClient, Spec};
-use crate::handle::{owned, Handle};
 use crate::config::Config;
-use crate::error::{ErrorCode, KafkaError, Result};
 use crate::error::cstring;
+use crate::error::{ErrorCode, KafkaError, Result};
+use crate::handle::{owned, Handle};
 use crate::util::cstr_lossy;
 
 owned!(sys::rd_kafka_mock_cluster_t => sys::rd_kafka_mock_cluster_destroy,
@@ -61,10 +61,11 @@ impl MockCluster {
         )?;
         // SAFETY: client is live and outlives the cluster (field order); the result is null or a
         // cluster we own.
-        let mcluster = unsafe {
-            Handle::from_raw(sys::rd_kafka_mock_cluster_new(client.ptr(), brokers))
-        }
-        .ok_or_else(|| KafkaError::new(ErrorCode::Fail, "rd_kafka_mock_cluster_new failed"))?;
+        let mcluster =
+            unsafe { Handle::from_raw(sys::rd_kafka_mock_cluster_new(client.ptr(), brokers)) }
+                .ok_or_else(|| {
+                    KafkaError::new(ErrorCode::Fail, "rd_kafka_mock_cluster_new failed")
+                })?;
         // SAFETY: the cluster is live; the string is owned by it and copied here.
         let bootstrap =
             unsafe { cstr_lossy(sys::rd_kafka_mock_cluster_bootstraps(mcluster.ptr())) }
@@ -136,7 +137,9 @@ impl MockCluster {
     pub fn push_request_errors(&self, api_key: i16, errors: &[ErrorCode]) {
         let raw: Vec<i32> = errors.iter().map(|e| e.raw()).collect();
         // SAFETY: the cluster is live; raw holds raw.len() ints, copied by librdkafka.
-        unsafe { crate::ffi::mock_push_request_errors_array(self.ptr(), api_key, raw.len(), raw.as_ptr()) }
+        unsafe {
+            crate::ffi::mock_push_request_errors_array(self.ptr(), api_key, raw.len(), raw.as_ptr())
+        }
     }
 
     /// Makes the next request with `api_key` to broker `id` fail with `error` after `rtt`.
@@ -150,7 +153,14 @@ impl MockCluster {
         let ms = i32::try_from(rtt.as_millis()).unwrap_or(i32::MAX);
         // SAFETY: the cluster is live; the variadic tail is (int err, int rtt_ms) per entry, cnt = 1.
         let code = unsafe {
-            crate::ffi::mock_broker_push_request_error_rtts(self.ptr(), id, api_key, 1, error.raw(), ms)
+            crate::ffi::mock_broker_push_request_error_rtts(
+                self.ptr(),
+                id,
+                api_key,
+                1,
+                error.raw(),
+                ms,
+            )
         };
         KafkaError::from_raw(code).map_or(Ok(()), Err)
     }
@@ -176,6 +186,49 @@ impl MockCluster {
         KafkaError::from_raw(code).map_or(Ok(()), Err)
     }
 
+    /// Starts recording every request the cluster's brokers receive (see
+    /// [`MockCluster::requests`]).
+    pub fn start_request_tracking(&self) {
+        // SAFETY: the cluster is live.
+        unsafe { sys::rd_kafka_mock_start_request_tracking(self.ptr()) }
+    }
+
+    /// Stops recording requests (the ones recorded so far are kept).
+    pub fn stop_request_tracking(&self) {
+        // SAFETY: the cluster is live.
+        unsafe { sys::rd_kafka_mock_stop_request_tracking(self.ptr()) }
+    }
+
+    /// Forgets the requests recorded so far.
+    pub fn clear_requests(&self) {
+        // SAFETY: the cluster is live.
+        unsafe { sys::rd_kafka_mock_clear_requests(self.ptr()) }
+    }
+
+    /// The requests recorded since tracking started (or was cleared), oldest first: which
+    /// broker got which Kafka API (e.g. to count the `OffsetFetch` requests, API key 9, a
+    /// consumer sends).
+    pub fn requests(&self) -> Vec<MockRequest> {
+        let mut cnt = 0usize;
+        // SAFETY: the cluster is live; the array (and each request in it) is ours, read and
+        // then freed right here with the function librdkafka documents for it.
+        unsafe {
+            let reqs = sys::rd_kafka_mock_get_requests(self.ptr(), &mut cnt);
+            if reqs.is_null() {
+                return Vec::new();
+            }
+            let out = std::slice::from_raw_parts(reqs, cnt)
+                .iter()
+                .map(|&r| MockRequest {
+                    broker_id: sys::rd_kafka_mock_request_id(r),
+                    api_key: sys::rd_kafka_mock_request_api_key(r),
+                })
+                .collect();
+            sys::rd_kafka_mock_request_destroy_array(reqs, cnt);
+            out
+        }
+    }
+
     /// Sets the group coordinator's initial rebalance delay (Kafka's
     /// `group.initial.rebalance.delay.ms`): how long the first member of a new group waits for
     /// others before the group forms. 0 by default here (Kafka's default is 3 s).
@@ -184,6 +237,16 @@ impl MockCluster {
         // SAFETY: the cluster is live.
         unsafe { sys::rd_kafka_mock_group_initial_rebalance_delay_ms(self.ptr(), ms) };
     }
+}
+
+/// One request a [`MockCluster`] broker received (see [`MockCluster::requests`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MockRequest {
+    /// The broker that received it.
+    pub broker_id: i32,
+    /// Its Kafka API key (0 Produce, 1 Fetch, 8 OffsetCommit, 9 OffsetFetch, 11 JoinGroup, ...).
+    pub api_key: i16,
 }
 
 impl std::fmt::Debug for MockCluster {

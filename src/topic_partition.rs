@@ -6,8 +6,8 @@ use std::hash::{Hash, Hasher};
 use rdkafka_sys::bindings as sys;
 
 use crate::consts;
-use crate::error::{ErrorCode, KafkaError, Result};
 use crate::error::cstring;
+use crate::error::{ErrorCode, KafkaError, Result};
 use crate::handle::Handle;
 use crate::util::{cstr_lossy, read_err};
 

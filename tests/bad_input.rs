@@ -266,7 +266,9 @@ fn invalid_topic_names_are_refused_by_produce_subscribe_and_the_mock() {
             (".", "not allowed"),
             (long.as_str(), "the limit is 249"),
         ] {
-            let e = producer.try_produce(Record::new(topic).value("x")).unwrap_err();
+            let e = producer
+                .try_produce(Record::new(topic).value("x"))
+                .unwrap_err();
             assert_eq!(e.error.code(), ErrorCode::InvalidArg);
             assert!(e.error.str().contains(needle), "{topic:?}: {}", e.error);
             assert_eq!(e.record.topic_name(), topic, "the record is handed back");
@@ -297,11 +299,7 @@ fn negative_partition_is_refused() {
             .produce(Record::new("negpart").partition(-3))
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidArg);
-        assert!(
-            e.str().contains("partition -3 is negative"),
-            "{}",
-            e
-        );
+        assert!(e.str().contains("partition -3 is negative"), "{}", e);
     })
 }
 
@@ -554,10 +552,7 @@ fn commit_seek_position_store_on_unassigned_partitions() {
         assert_eq!(e.code(), ErrorCode::InvalidArg);
         assert!(e.str().contains("empty assignment"), "{e}");
         // Committing the current offsets when none are stored: _NO_OFFSET.
-        assert_eq!(
-            consumer.commit().unwrap_err().code(),
-            ErrorCode::NoOffset
-        );
+        assert_eq!(consumer.commit().unwrap_err().code(), ErrorCode::NoOffset);
         // Committing an explicit offset for any partition is allowed by Kafka (and Python): it
         // becomes the group's committed offset, which is where a later assignment starts.
         consumer.commit_offsets(&[tp]).unwrap();
@@ -617,9 +612,7 @@ fn subscribe_with_an_invalid_regex_names_the_pattern() {
     within(LIMIT, || {
         let c = MockCluster::new(1).unwrap();
         let consumer = Consumer::new(group_conf(&c, "g-regex")).unwrap();
-        let e = consumer
-            .subscribe(&["^(unclosed"])
-            .unwrap_err();
+        let e = consumer.subscribe(&["^(unclosed"]).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidArg);
         assert!(e.str().contains("^(unclosed"), "{e}");
     })
@@ -724,17 +717,11 @@ fn consumer_calls_after_close_are_state_errors_and_closing_twice_is_a_no_op() {
         let results: Vec<(&str, Option<KafkaError>)> = vec![
             ("poll", consumer.poll(Duration::ZERO).and_then(|r| r.err())),
             ("consume", consumer.consume(1, Duration::ZERO).err()),
-            (
-                "subscribe",
-                consumer.subscribe(&["cclosed"]).err(),
-            ),
+            ("subscribe", consumer.subscribe(&["cclosed"]).err()),
             ("assign", consumer.assign(&[tp()]).err()),
             ("assignment", consumer.assignment().err()),
             ("commit", consumer.commit().err()),
-            (
-                "commit_offsets",
-                consumer.commit_offsets(&[tp()]).err(),
-            ),
+            ("commit_offsets", consumer.commit_offsets(&[tp()]).err()),
             ("store", consumer.store_offsets_list(&[tp()]).err()),
             ("seek", consumer.seek(&tp()).err()),
             ("position", consumer.position(&[tp()]).err()),
@@ -873,7 +860,9 @@ fn panic_in_on_revoke_comes_out_of_close_and_the_consumer_is_closed() {
             .unwrap();
         assert_eq!(poll_n(&consumer, 3), 3);
         let t = Instant::now();
-        let r = catch_unwind(AssertUnwindSafe(|| consumer.close_timeout(Duration::from_secs(5))));
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            consumer.close_timeout(Duration::from_secs(5))
+        }));
         assert_eq!(
             panic_text(&r.expect_err("close resumes the panic")),
             "on_revoke exploded"
@@ -954,7 +943,9 @@ fn panics_in_error_and_stats_callbacks_come_out_of_poll() {
         assert_eq!(panic_text(&p), "error_cb exploded");
         // Still usable afterwards. The poll that panicked stopped at that error (the rest stay
         // queued, none is dropped), so a later poll may resume the next one, always the same.
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| producer.poll(Duration::from_millis(10)))) {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+            producer.poll(Duration::from_millis(10))
+        })) {
             assert_eq!(panic_text(&p), "error_cb exploded");
         }
         assert_eq!(producer.len(), 0);
@@ -981,9 +972,7 @@ fn panic_in_on_commit_comes_out_of_the_call_that_served_it() {
             .on_commit(|_, _| panic!("on_commit exploded"))
             .build()
             .unwrap();
-        consumer
-            .subscribe(&["panicommit"])
-            .unwrap();
+        consumer.subscribe(&["panicommit"]).unwrap();
         assert_eq!(poll_n(&consumer, 2), 2);
         consumer.commit_async().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -1120,6 +1109,75 @@ fn rebalance_closures_may_call_back_into_the_consumer() {
             *log.lock().unwrap(),
             vec!["assign 2 2".to_string(), "revoke 2".to_string()]
         );
+    })
+}
+
+#[test]
+fn calls_that_would_wedge_the_group_are_refused_inside_rebalance_closures() {
+    within(LIMIT, || {
+        let c = mock_with("wedge", 2, 10);
+        let refused: Arc<Mutex<Vec<(String, KafkaError)>>> = Arc::default();
+        let (a, r) = (refused.clone(), refused.clone());
+        let consumer = Consumer::new(group_conf(&c, "g-wedge")).unwrap();
+        consumer
+            .subscribe_with(
+                ["wedge"],
+                Rebalance::new()
+                    .on_assign(move |c, _| {
+                        let e = c
+                            .subscribe(["wedge"])
+                            .expect_err("subscribe inside on_assign");
+                        a.lock().unwrap().push(("subscribe".into(), e));
+                        let e = c.unsubscribe().expect_err("unsubscribe inside on_assign");
+                        a.lock().unwrap().push(("unsubscribe".into(), e));
+                    })
+                    .on_revoke(move |c, _| {
+                        let e = c.close().expect_err("close inside on_revoke");
+                        r.lock().unwrap().push(("close".into(), e));
+                    }),
+            )
+            .unwrap();
+        assert_eq!(poll_n(&consumer, 10), 10, "the group was not wedged");
+        // A revoke (unsubscribe outside any closure is fine): close is refused inside it.
+        consumer.unsubscribe().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while refused.lock().unwrap().len() < 3 && Instant::now() < deadline {
+            let _ = consumer.poll(Duration::from_millis(100));
+        }
+        let refused = refused.lock().unwrap();
+        let calls: Vec<&str> = refused.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(calls, ["subscribe", "unsubscribe", "close"]);
+        for (call, e) in refused.iter() {
+            assert_eq!(e.code(), ErrorCode::State, "{call}: {e}");
+            assert!(
+                e.str().contains(call.as_str()) && e.str().contains("rebalance closure"),
+                "{call}: {e}"
+            );
+        }
+        // The consumer still works: subscribe again (outside the closures) and read again.
+        consumer.subscribe(["wedge"]).unwrap();
+        consumer.close_timeout(Duration::from_secs(5)).unwrap();
+    })
+}
+
+#[test]
+fn the_poll_iterator_ends_when_the_consumer_is_closed() {
+    within(LIMIT, || {
+        let c = mock_with("iterend", 1, 3);
+        let consumer = Consumer::new(group_conf(&c, "g-iterend")).unwrap();
+        consumer.subscribe(["iterend"]).unwrap();
+        let mut got = 0;
+        for m in consumer.iter() {
+            m.unwrap();
+            got += 1;
+            if got == 3 {
+                consumer.close().unwrap();
+            }
+        }
+        assert_eq!(got, 3);
+        let t = Instant::now();
+        assert!(consumer.iter().next().is_none());
+        assert!(t.elapsed() < Duration::from_secs(1));
     })
 }
 

@@ -799,7 +799,9 @@ impl Member {
 
     /// Closes the consumer and returns what it did.
     fn finish(self) -> GroupRun {
-        self.consumer.close_timeout(Duration::from_secs(10)).unwrap();
+        self.consumer
+            .close_timeout(Duration::from_secs(10))
+            .unwrap();
         drop(self.consumer); // releases the rebalance closure's handle on `run`
         Arc::try_unwrap(self.run).unwrap().into_inner().unwrap()
     }
@@ -1250,5 +1252,309 @@ fn close_is_bounded_when_the_broker_is_killed() {
             "drop took {:?}",
             t.elapsed()
         );
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounds: no call waits past its timeout or documented bound, whatever the broker does.
+
+const OFFSET_FETCH: i16 = 9;
+
+/// A one-broker cluster whose topic (2 partitions) holds 20 messages, 10 per partition, with
+/// the group `group` already committed at offset 5 on partition 0.
+fn committed_cluster(topic: &str, group: &str) -> MockCluster {
+    let c = common::mock_with(topic, 2, 20);
+    let setup = Consumer::new(common::group_conf(&c, group)).unwrap();
+    setup
+        .commit_offsets(&[TopicPartition::with_offset(topic, 0, 5)])
+        .unwrap();
+    setup.close().unwrap();
+    c
+}
+
+/// Polls `consumer` until `n` messages arrived, asserting that no single `poll(100 ms)` took
+/// longer than 100 ms plus a generous 1 s; returns the first offset read per partition.
+fn poll_bounded(consumer: &Consumer, n: usize) -> BTreeMap<i32, i64> {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut first = BTreeMap::new();
+    let mut got = 0;
+    while got < n {
+        assert!(
+            Instant::now() < deadline,
+            "only {got} of {n} messages arrived"
+        );
+        let t = Instant::now();
+        let m = consumer.poll(Duration::from_millis(100));
+        let took = t.elapsed();
+        assert!(
+            took < Duration::from_millis(1100),
+            "poll(100 ms) took {took:?} (the assignment blocked it)"
+        );
+        if let Some(m) = m {
+            let m = m.unwrap();
+            first.entry(m.partition()).or_insert(m.offset());
+            got += 1;
+        }
+    }
+    first
+}
+
+#[test]
+fn a_slow_offset_fetch_never_blocks_poll_and_on_assign_still_shows_committed_offsets() {
+    within(LIMIT, || {
+        let c = committed_cluster("slowfetch", "g-slowfetch");
+        // Every OffsetFetch is answered 4 s late.
+        for _ in 0..4 {
+            c.push_broker_request_error(
+                1,
+                OFFSET_FETCH,
+                ErrorCode::NoError,
+                Duration::from_secs(4),
+            )
+            .unwrap();
+        }
+        let seen: Arc<Mutex<Vec<TopicPartition>>> = Arc::default();
+        let s2 = seen.clone();
+        let consumer = Consumer::new(common::group_conf(&c, "g-slowfetch")).unwrap();
+        consumer
+            .subscribe_with(
+                ["slowfetch"],
+                Rebalance::new()
+                    .on_assign(move |_, parts| s2.lock().unwrap().extend_from_slice(parts)),
+            )
+            .unwrap();
+        // 5 left on partition 0 (from the committed 5), 10 on partition 1 (from the start).
+        let first = poll_bounded(&consumer, 15);
+        assert_eq!(first, BTreeMap::from([(0, 5), (1, 0)]));
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort();
+        let offsets: Vec<Offset> = seen.iter().map(|p| p.offset).collect();
+        assert_eq!(
+            offsets,
+            vec![
+                Offset::At(5),
+                Offset::NoCommit(rkafka::OffsetReset::Earliest)
+            ],
+            "on_assign shows the committed offsets once they arrived"
+        );
+    })
+}
+
+#[test]
+fn without_on_assign_nothing_extra_is_fetched_and_with_it_one_fetch_per_assignment() {
+    within(LIMIT, || {
+        for with_closure in [false, true] {
+            let group = format!("g-fetches-{with_closure}");
+            let c = committed_cluster("fetches", &group);
+            c.start_request_tracking();
+            let consumer = Consumer::new(common::group_conf(&c, &group)).unwrap();
+            let rebalance = if with_closure {
+                Rebalance::new().on_assign(|_, _| {})
+            } else {
+                Rebalance::new()
+            };
+            consumer.subscribe_with(["fetches"], rebalance).unwrap();
+            poll_bounded(&consumer, 15);
+            let fetches = c
+                .requests()
+                .iter()
+                .filter(|r| r.api_key == OFFSET_FETCH)
+                .count();
+            // librdkafka fetches the committed offsets once for an assignment; on_assign's
+            // fetch hands them to it, so there is never a second one.
+            assert_eq!(
+                fetches, 1,
+                "with_closure={with_closure}: {fetches} OffsetFetch requests"
+            );
+            consumer.close().unwrap();
+        }
+    })
+}
+
+#[cfg(feature = "async")]
+#[test]
+fn the_stream_never_blocks_its_executor_while_on_assign_waits_for_offsets() {
+    within(LIMIT, || {
+        let c = committed_cluster("slowstream", "g-slowstream");
+        for _ in 0..4 {
+            c.push_broker_request_error(
+                1,
+                OFFSET_FETCH,
+                ErrorCode::NoError,
+                Duration::from_secs(4),
+            )
+            .unwrap();
+        }
+        let mut consumer = Consumer::new(common::group_conf(&c, "g-slowstream")).unwrap();
+        consumer
+            .subscribe_with(["slowstream"], Rebalance::new().on_assign(|_, _| {}))
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let max_gap = rt.block_on(async move {
+            use futures::StreamExt;
+            // A ticker on the same (single) executor thread: any blocking poll shows as a gap.
+            let ticker = tokio::spawn(async {
+                let mut max = Duration::ZERO;
+                let mut last = Instant::now();
+                for _ in 0..300 {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    max = max.max(last.elapsed());
+                    last = Instant::now();
+                }
+                max
+            });
+            let mut stream = consumer.stream();
+            for _ in 0..15 {
+                stream.next().await.unwrap().unwrap();
+            }
+            ticker.await.unwrap()
+        });
+        assert!(
+            max_gap < Duration::from_secs(1),
+            "the executor was blocked for {max_gap:?}"
+        );
+    })
+}
+
+/// A consumer of `topic` that has joined its group and read a message.
+fn joined(c: &MockCluster, topic: &str, group: &str, close_timeout: Duration) -> Consumer {
+    let consumer = Consumer::builder(common::group_conf(c, group))
+        .close_timeout(close_timeout)
+        .commit_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    consumer.subscribe([topic]).unwrap();
+    poll_bounded(&consumer, 1);
+    consumer
+}
+
+#[test]
+fn close_and_drop_are_bounded_when_the_coordinator_is_alive_but_silent() {
+    within(LIMIT, || {
+        let c = common::mock_with("silent", 1, 5);
+        let consumer = joined(&c, "silent", "g-silent", Duration::from_secs(10));
+        c.set_rtt(1, Duration::from_secs(300)).unwrap();
+        let t = Instant::now();
+        let r = consumer.close_timeout(Duration::from_secs(2));
+        assert!(
+            t.elapsed() < Duration::from_secs(3),
+            "close took {:?}",
+            t.elapsed()
+        );
+        assert_eq!(r.unwrap_err().code(), ErrorCode::TimedOut);
+        let t = Instant::now();
+        drop(consumer);
+        // The drop's own bound (close_timeout, 10 s) covers librdkafka's teardown.
+        assert!(
+            t.elapsed() < Duration::from_secs(11),
+            "drop took {:?}",
+            t.elapsed()
+        );
+
+        // Dropped without an explicit close: one bound (2 s here) for close and teardown.
+        c.set_rtt(1, Duration::ZERO).unwrap();
+        let consumer = joined(&c, "silent", "g-silent-2", Duration::from_secs(2));
+        c.set_rtt(1, Duration::from_secs(300)).unwrap();
+        let t = Instant::now();
+        drop(consumer);
+        assert!(
+            t.elapsed() < Duration::from_secs(3),
+            "drop took {:?}",
+            t.elapsed()
+        );
+    })
+}
+
+#[test]
+fn a_default_drop_is_bounded_by_the_default_close_timeout() {
+    within(LIMIT, || {
+        let c = common::mock_with("silent-default", 1, 5);
+        let consumer = Consumer::new(common::group_conf(&c, "g-silent-default")).unwrap();
+        consumer.subscribe(["silent-default"]).unwrap();
+        poll_bounded(&consumer, 1);
+        c.set_rtt(1, Duration::from_secs(300)).unwrap();
+        let t = Instant::now();
+        drop(consumer);
+        let bound = rkafka::consumer::DEFAULT_CLOSE_TIMEOUT + Duration::from_secs(1);
+        assert!(t.elapsed() < bound, "drop took {:?}", t.elapsed());
+    })
+}
+
+#[test]
+fn a_synchronous_commit_is_bounded_with_the_only_broker_down() {
+    within(LIMIT, || {
+        let c = common::mock_with("commitdown", 1, 5);
+        let consumer = joined(&c, "commitdown", "g-commitdown", Duration::from_secs(2));
+        c.broker_down(1).unwrap();
+        let t = Instant::now();
+        let e = consumer.commit().unwrap_err();
+        assert!(
+            t.elapsed() < Duration::from_secs(4),
+            "commit took {:?}",
+            t.elapsed()
+        );
+        assert_eq!(e.code(), ErrorCode::TimedOut, "{e}");
+        assert!(e.str().contains("may still complete"), "{e}");
+        let t = Instant::now();
+        let e = consumer
+            .commit_offsets(&[TopicPartition::with_offset("commitdown", 0, 1)])
+            .unwrap_err();
+        assert!(
+            t.elapsed() < Duration::from_secs(4),
+            "commit_offsets took {:?}",
+            t.elapsed()
+        );
+        assert_eq!(e.code(), ErrorCode::TimedOut, "{e}");
+    })
+}
+
+#[test]
+fn every_per_message_closure_runs_once_even_when_drop_gives_up_waiting() {
+    within(LIMIT, || {
+        let c = common::mock_with("slowclosures", 1, 0);
+        // Each closure takes 50 ms: 100 of them need 5 s, the drop waits 1 s.
+        let producer = Producer::builder([("bootstrap.servers", c.bootstrap_servers())])
+            .drop_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        struct Count(Arc<AtomicUsize>);
+        impl Drop for Count {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let ran = Arc::new(AtomicUsize::new(0));
+        let dropped = Arc::new(AtomicUsize::new(0));
+        for i in 0..100 {
+            let (ran, guard) = (ran.clone(), Count(dropped.clone()));
+            producer
+                .produce(
+                    Record::new("slowclosures")
+                        .value(&format!("{i}"))
+                        .on_delivery(move |_| {
+                            let _g = &guard;
+                            std::thread::sleep(Duration::from_millis(50));
+                            ran.fetch_add(1, Ordering::SeqCst);
+                        }),
+                )
+                .unwrap();
+        }
+        let t = Instant::now();
+        drop(producer);
+        assert!(
+            t.elapsed() < Duration::from_secs(3),
+            "drop took {:?}",
+            t.elapsed()
+        );
+        // The rest is served on the teardown thread: every closure runs, and is dropped, once.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while dropped.load(Ordering::SeqCst) < 100 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(ran.load(Ordering::SeqCst), 100);
+        assert_eq!(dropped.load(Ordering::SeqCst), 100);
     })
 }

@@ -43,6 +43,9 @@ const _: () = {
     assert_send::<OwnedMessage>();
     assert_send::<MessageBatch>();
     assert_send::<Record<'static>>();
+    assert_send_sync::<rkafka::Delivery>();
+    #[cfg(feature = "async")]
+    assert_send::<rkafka::DeliveryFuture>();
 };
 
 /// `<T as NotSync<_>>::check` resolves only when exactly one impl applies: with `T: Sync`
@@ -68,6 +71,8 @@ const _: () = {
     let _ = <Consumer as NotSync<_>>::check;
     let _ = <BorrowedMessage<'static> as NotSend<_>>::check;
     let _ = <DeliveryReport<'static> as NotSend<_>>::check;
+    // Headers of a consumed message are parsed lazily, in place: not Sync.
+    let _ = <OwnedMessage as NotSync<_>>::check;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -388,6 +393,107 @@ fn callbacks_run_on_the_calling_thread_and_the_logger_on_librdkafka_threads() {
         assert!(
             lt.iter().any(|n| n.starts_with("rdk:")),
             "the logger ran only on {lt:?}"
+        );
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients dropped on librdkafka's own threads: librdkafka forbids rd_kafka_destroy there (it
+// deadlocks, or aborts the process), so rkafka hands the destruction to another thread.
+
+/// Waits until `cond` holds (bounded); false if it never did.
+fn eventually(limit: Duration, cond: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while !cond() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+#[test]
+fn a_producer_dropped_inside_its_own_logger_is_destroyed_elsewhere() {
+    within(LIMIT, || {
+        let slot: Arc<Mutex<Option<Producer>>> = Arc::default();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (s2, d2) = (slot.clone(), dropped.clone());
+        let producer = Producer::builder([
+            // Nothing listens here: librdkafka's broker thread logs the failed connects.
+            ("bootstrap.servers", "127.0.0.1:1"),
+            ("debug", "broker"),
+        ])
+        .logger(move |_line| {
+            let taken = s2.lock().unwrap().take();
+            if let Some(p) = taken {
+                drop(p); // the last handle, on a librdkafka thread
+                d2.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .build()
+        .unwrap();
+        *slot.lock().unwrap() = Some(producer);
+        assert!(
+            eventually(Duration::from_secs(20), || dropped.load(Ordering::SeqCst)
+                == 1),
+            "the drop inside the logger never returned"
+        );
+        // The destruction finished elsewhere: the logger closure (holding `slot`) is gone.
+        assert!(
+            eventually(Duration::from_secs(20), || Arc::strong_count(&slot) == 1),
+            "the client was never destroyed"
+        );
+    })
+}
+
+#[test]
+fn clients_dropped_inside_oauth_cb_are_destroyed_elsewhere() {
+    within(LIMIT, || {
+        let producers: Arc<Mutex<Option<Producer>>> = Arc::default();
+        let consumers: Arc<Mutex<Option<Consumer>>> = Arc::default();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let sasl = [
+            ("bootstrap.servers", "127.0.0.1:1"),
+            ("security.protocol", "SASL_PLAINTEXT"),
+            ("sasl.mechanisms", "OAUTHBEARER"),
+            ("group.id", "g-oauth-drop"),
+        ];
+        let (p2, d2) = (producers.clone(), dropped.clone());
+        let producer = Producer::builder(sasl[..3].iter().copied().collect::<Config>())
+            .oauth_cb(move |_| {
+                // Runs on librdkafka's background thread.
+                if let Some(p) = p2.lock().unwrap().take() {
+                    drop(p);
+                    d2.fetch_add(1, Ordering::SeqCst);
+                }
+                Err("no token today".into())
+            })
+            .build()
+            .unwrap();
+        let (c2, d3) = (consumers.clone(), dropped.clone());
+        let consumer = Consumer::builder(sasl.iter().copied().collect::<Config>())
+            .oauth_cb(move |_| {
+                if let Some(c) = c2.lock().unwrap().take() {
+                    drop(c);
+                    d3.fetch_add(1, Ordering::SeqCst);
+                }
+                Err("no token today".into())
+            })
+            .build()
+            .unwrap();
+        *producers.lock().unwrap() = Some(producer);
+        *consumers.lock().unwrap() = Some(consumer);
+        assert!(
+            eventually(Duration::from_secs(20), || dropped.load(Ordering::SeqCst)
+                == 2),
+            "a drop inside oauth_cb never returned"
+        );
+        assert!(
+            eventually(Duration::from_secs(20), || Arc::strong_count(&producers)
+                == 1
+                && Arc::strong_count(&consumers) == 1),
+            "a client was never destroyed"
         );
     })
 }

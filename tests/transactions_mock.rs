@@ -90,9 +90,16 @@ fn end_txn_errors_carry_the_right_flags() {
                         .unwrap();
                 }
                 if fatal {
-                    assert!(producer.fatal_error().is_some());
+                    let cause = producer.fatal_error().expect("a fatal error is recorded");
+                    assert!(cause.fatal());
                     let again = producer.begin_transaction().unwrap_err();
                     assert!(again.fatal(), "{again:?}");
+                    // produce names the fatal error itself, flagged fatal (librdkafka's own
+                    // answer is a bare "_FATAL: Local: Fatal error").
+                    let e = producer.produce(Record::new("txn").value("z")).unwrap_err();
+                    assert!(e.fatal(), "scenario {i}: {e:?}");
+                    assert_eq!(e.code(), cause.code(), "scenario {i}: {e:?}");
+                    assert_ne!(e.code(), ErrorCode::Fatal, "scenario {i}: {e:?}");
                 }
             }
             (exp, got) => panic!("scenario {i} ({errors:?}): expected {exp:?}, got {got:?}"),

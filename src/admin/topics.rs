@@ -15,8 +15,8 @@ use super::{
     opt_string, require_some, require_unique, AclOperation, AdminClient, AdminOptions, Op,
 };
 use crate::consts;
-use crate::error::{KafkaError, Result};
 use crate::error::cstring;
+use crate::error::{KafkaError, Result};
 use crate::util::cstr_lossy;
 
 /// librdkafka's limits (`RD_KAFKAP_PARTITIONS_MAX`, `RD_KAFKAP_BROKERS_MAX`).
@@ -74,7 +74,8 @@ impl NewTopic {
     }
 
     fn to_native(&self, op: &str) -> Result<NewTopicHandle> {
-        crate::topic_partition::validate_topic_name(&self.topic).map_err(|e| invalid(op, e.str()))?;
+        crate::topic_partition::validate_topic_name(&self.topic)
+            .map_err(|e| invalid(op, e.str()))?;
         let t = &self.topic;
         if self.num_partitions == 0
             || self.num_partitions < -1

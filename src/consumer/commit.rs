@@ -120,10 +120,11 @@ impl Consumer {
         if let Some(e) = KafkaError::from_raw(code) {
             return Err(self.client().refine(e));
         }
-        match offsets
-            .iter()
-            .find_map(|p| p.error.clone().map(|e| e.with_partition(p.topic.clone(), p.partition)))
-        {
+        match offsets.iter().find_map(|p| {
+            p.error
+                .clone()
+                .map(|e| e.with_partition(p.topic.clone(), p.partition))
+        }) {
             Some(e) => Err(e),
             None => Ok(offsets),
         }
@@ -187,7 +188,11 @@ pub(super) unsafe extern "C" fn commit_trampoline(
         };
         let error = KafkaError::from_raw(err);
         // Take the closure out while it runs, so a re-entrant call cannot alias it.
-        let taken = st.on_commit.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let taken = st
+            .on_commit
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         let Some(mut f) = taken else {
             return true;
         };

@@ -204,6 +204,9 @@ pub(crate) struct ProducerState {
     reported: AtomicUsize,
     /// While set (during `Producer::close`), failed deliveries are copied to `undelivered`.
     collecting: AtomicBool,
+    /// While set (a drop draining the last reports within its bound), every report ends the
+    /// poll that served it, so the caller can check its deadline between closures.
+    one_at_a_time: AtomicBool,
     undelivered: Mutex<Vec<Message>>,
     /// The producer's shared part, for [`DeliveryReport::producer`].
     shared: OnceLock<Weak<Shared>>,
@@ -221,27 +224,10 @@ impl Kind for ProducerState {
     fn before_destroy(&self, rk: *mut sys::rd_kafka_t) {
         #[cfg(feature = "async")]
         self.serving.stop();
-        if self.pending() == 0 {
-            return;
-        }
-        // Fail what is left and serve those reports here: librdkafka frees undelivered
-        // messages on destroy without a report, which would leak their closures.
         let deadline = std::time::Instant::now() + LAST_REPORTS_BOUND;
-        // SAFETY: rk is live (before_destroy's contract); purge flags are valid.
-        unsafe {
-            sys::rd_kafka_purge(
-                rk,
-                (crate::consts::RD_KAFKA_PURGE_F_QUEUE | crate::consts::RD_KAFKA_PURGE_F_INFLIGHT)
-                    as i32,
-            )
-        };
-        while self.pending() > 0 && std::time::Instant::now() < deadline {
-            // SAFETY: as above; callbacks catch their panics, discarded right after.
-            unsafe { sys::rd_kafka_poll(rk, 100) };
-            panic::discard("the producer's destruction");
-        }
+        self.drain(rk, deadline, "the producer's destruction");
         if self.pending() > 0 {
-            log::error!(target: "rkafka", "{} message(s) still had no delivery report {LAST_REPORTS_BOUND:?} after the producer was dropped; their closures are dropped unrun", self.pending());
+            log::error!(target: "rkafka", "{} message(s) still had no delivery report {LAST_REPORTS_BOUND:?} after the producer was dropped; their closures are leaked", self.pending());
         }
     }
 }
@@ -253,6 +239,7 @@ impl ProducerState {
             queued: AtomicUsize::new(0),
             reported: AtomicUsize::new(0),
             collecting: AtomicBool::new(false),
+            one_at_a_time: AtomicBool::new(false),
             undelivered: Mutex::new(Vec::new()),
             shared: OnceLock::new(),
             #[cfg(feature = "async")]
@@ -274,6 +261,7 @@ impl ProducerState {
     }
 
     /// How many reports have been served so far (monotonic, wrapping).
+    #[cfg(feature = "async")]
     pub(crate) fn reported(&self) -> usize {
         self.reported.load(Ordering::Acquire)
     }
@@ -301,6 +289,31 @@ impl ProducerState {
             Some(cb) => panic::catch(|| cb(report)).is_some(),
             None => true,
         }
+    }
+
+    /// Serves the reports still pending on `rk` until none is left or `deadline` passes, one
+    /// report per poll (so a slow closure cannot carry the wait past the deadline by more than
+    /// its own run). Fails what is left first: librdkafka frees undelivered messages on
+    /// destroy without a report, which would leak their closures.
+    pub(super) fn drain(&self, rk: *mut sys::rd_kafka_t, deadline: std::time::Instant, what: &str) {
+        if self.pending() == 0 {
+            return;
+        }
+        // SAFETY: the caller passes the live instance; purge flags are valid.
+        unsafe {
+            sys::rd_kafka_purge(
+                rk,
+                (crate::consts::RD_KAFKA_PURGE_F_QUEUE | crate::consts::RD_KAFKA_PURGE_F_INFLIGHT)
+                    as i32,
+            )
+        };
+        self.one_at_a_time.store(true, Ordering::SeqCst);
+        while self.pending() > 0 && std::time::Instant::now() < deadline {
+            // SAFETY: as above; callbacks catch their panics, discarded right after.
+            unsafe { sys::rd_kafka_poll(rk, 10) };
+            panic::discard(what);
+        }
+        self.one_at_a_time.store(false, Ordering::SeqCst);
     }
 
     pub(super) fn set_collecting(&self, on: bool) {
@@ -371,7 +384,8 @@ pub(super) unsafe extern "C" fn delivery_trampoline(
     unsafe { yield_if_panicked(rk, completed) };
 }
 
-/// Returns false if a user closure panicked (and the panic was parked).
+/// Returns false to end the serving poll after this report: a user closure panicked (the
+/// panic is parked), or a drain wants control back after each report.
 ///
 /// # Safety
 /// `msg` and `opaque` as librdkafka passes them to dr_msg_cb, `opaque` being the producer's
@@ -410,5 +424,6 @@ unsafe fn deliver(msg: *const sys::rd_kafka_message_t, opaque: *mut c_void) -> b
     // Counted once its closure has run: a flush or drop that sees nothing pending sees every
     // closure finished.
     st.reported.fetch_add(1, Ordering::Release);
-    completed
+    // A draining drop wants control back after each report (see `ProducerState::drain`).
+    completed && !st.one_at_a_time.load(Ordering::Relaxed)
 }

@@ -40,8 +40,8 @@ use std::time::{Duration, Instant};
 use rdkafka_sys::bindings as sys;
 
 pub use callback::DeliveryCallback;
-pub use delivery::{Delivery, DeliveryReport};
 pub(crate) use delivery::ProducerState;
+pub use delivery::{Delivery, DeliveryReport};
 pub use record::{OwnedRecord, ProduceError, Record};
 
 use crate::client::{common_builder_methods, CommonCallbacks, NativeClient, Spec};
@@ -351,20 +351,9 @@ impl Drop for Shared {
                 self.client.name()
             );
             // Fail the remaining messages and run their delivery closures, so every closure runs
-            // once and none leaks.
-            // SAFETY: the client is live; purge flags are valid.
-            unsafe {
-                sys::rd_kafka_purge(
-                    self.client.ptr(),
-                    (consts::RD_KAFKA_PURGE_F_QUEUE | consts::RD_KAFKA_PURGE_F_INFLIGHT) as i32,
-                )
-            };
+            // once and none leaks; what does not fit in the bound is served by the teardown.
             let deadline = Instant::now() + self.drop_timeout;
-            while state.pending() > 0 && Instant::now() < deadline {
-                // SAFETY: the client is live; callbacks catch their panics, discarded below.
-                unsafe { sys::rd_kafka_poll(self.client.ptr(), 10) };
-                panic::discard("Producer::drop");
-            }
+            state.drain(self.client.ptr(), deadline, "Producer::drop");
             // One bound for the whole drop: the teardown gets what is left of it.
             self.client
                 .set_teardown_bound(deadline.saturating_duration_since(Instant::now()));

@@ -267,7 +267,7 @@ pub struct ProduceError<'a> {
 }
 
 impl ProduceError<'_> {
-    /// True for `_QUEUE_FULL`: poll (or use [`Producer::produce_wait`]) and retry.
+    /// True for `_QUEUE_FULL`: poll (or use [`Producer::produce_wait`](super::Producer::produce_wait)) and retry.
     pub fn is_queue_full(&self) -> bool {
         self.error.code() == ErrorCode::QueueFull
     }
@@ -278,8 +278,6 @@ impl From<ProduceError<'_>> for KafkaError {
         e.error
     }
 }
-
-
 
 #[cold]
 fn tag_too_large() -> KafkaError {

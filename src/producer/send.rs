@@ -67,7 +67,12 @@ impl Topics {
                 .store((e as *const TopicEntry).cast_mut(), Ordering::Release);
             e.handle.ptr()
         };
-        if let Some(e) = self.map.read().unwrap_or_else(|p| p.into_inner()).get(topic) {
+        if let Some(e) = self
+            .map
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(topic)
+        {
             return Ok(publish(e));
         }
         validate_topic_name(topic)?;
@@ -390,7 +395,6 @@ impl Producer {
             }
         }
     }
-
 }
 
 /// A librdkafka headers list holding `headers` (copied).
@@ -433,4 +437,3 @@ fn unsafe_zeroed_vus() -> [sys::rd_kafka_vu_t; 8] {
     // is a valid value (vtype 0 = RD_KAFKA_VTYPE_END).
     unsafe { std::mem::zeroed() }
 }
-
