@@ -187,7 +187,7 @@ pub(crate) struct ClientContext {
     /// `rkafka::<client name>`; set right after `rd_kafka_new` returns.
     log_target: OnceLock<String>,
     /// Secret configuration values, scrubbed from log lines and error strings.
-    secrets: Vec<String>,
+    secrets: crate::config::Secrets,
     /// While set (during `Producer::close`), failed deliveries are copied here.
     collecting: AtomicBool,
     pub(crate) undelivered: Mutex<Vec<Message>>,
@@ -210,7 +210,7 @@ impl ClientContext {
             common,
             on_delivery,
             log_target: OnceLock::new(),
-            secrets: config.secret_values(),
+            secrets: config.secrets(),
             collecting: AtomicBool::new(false),
             undelivered: Mutex::new(Vec::new()),
             pending: AtomicUsize::new(0),
@@ -222,13 +222,7 @@ impl ClientContext {
 
     /// Replaces every secret value in `s` with `[redacted]`.
     pub(crate) fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
-        let mut out = Cow::Borrowed(s);
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = Cow::Owned(out.replace(secret.as_str(), "[redacted]"));
-            }
-        }
-        out
+        self.secrets.scrub(s)
     }
 
     fn log_target(&self) -> &str {

@@ -40,8 +40,10 @@ use crate::consts;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::message::{Headers, Message, MessageView, Timestamp};
 use crate::metadata::ClusterMetadata;
-use crate::topic_partition::{list_to_partitions, NativeList, Offset, OffsetReset, TopicPartition};
-use crate::util::{self, cstr_lossy, cstring, Timeout};
+use crate::topic_partition::{
+    list_to_partitions, topic_cstring, NativeList, Offset, OffsetReset, TopicPartition,
+};
+use crate::util::{self, cstr_lossy, Timeout};
 
 /// Declarations whose callback types take the error code as a plain `int` (rdkafka-sys types it
 /// as a Rust enum, which a broker code it does not know would make undefined behaviour).
@@ -281,19 +283,6 @@ const OPEN: u8 = 0;
 const CLOSING: u8 = 1;
 const CLOSED: u8 = 2;
 
-/// Partitions handed to `assign`/`incremental_assign` must be concrete (librdkafka would
-/// accept a negative partition and never fetch it).
-fn check_assignable(call: &str, partitions: &[TopicPartition]) -> Result<()> {
-    match partitions.iter().find(|p| p.partition < 0) {
-        Some(p) => Err(KafkaError::invalid_arg(format!(
-            "{call}: partition {} of topic {:?} is negative; assign concrete partitions (0 or more)",
-            p.partition, p.topic
-        ))
-        .with_partition(p.topic.clone(), p.partition)),
-        None => Ok(()),
-    }
-}
-
 /// Sets the "current consumer" for callbacks for the duration of a call into librdkafka, and
 /// restores the previous value after (a closure may poll re-entrantly).
 struct Enter<'a>(&'a ConsumerState, *const Consumer);
@@ -367,12 +356,7 @@ impl Consumer {
         if topics.is_empty() {
             return Err(KafkaError::invalid_arg("subscribe: no topics given"));
         }
-        for t in topics {
-            if !t.starts_with('^') {
-                crate::producer::validate_topic_name(t)?;
-            }
-        }
-        let list = NativeList::from_topics(topics)?;
+        let list = NativeList::from_topics("subscribe", topics)?;
         // Replace the closures only when no rebalance callback is running them.
         *self.state().rebalance.try_borrow_mut().map_err(|_| {
             KafkaError::new(
@@ -423,8 +407,7 @@ impl Consumer {
     /// (`Offset::Invalid`/`NoCommit` = committed offset or `auto.offset.reset`).
     pub fn assign(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.check_open()?;
-        check_assignable("assign", partitions)?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("assign", partitions)?;
         self.mark_handled();
         // SAFETY: rk and list are live.
         let code = unsafe { sys::rd_kafka_assign(self.rk(), list.ptr()) } as i32;
@@ -443,8 +426,7 @@ impl Consumer {
     /// Python: `incremental_assign(partitions)` (cooperative rebalancing).
     pub fn incremental_assign(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.check_open()?;
-        check_assignable("incremental_assign", partitions)?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("incremental_assign", partitions)?;
         self.mark_handled();
         // SAFETY: rk and list are live; the returned error (if any) is ours.
         unsafe { KafkaError::from_native(sys::rd_kafka_incremental_assign(self.rk(), list.ptr())) }
@@ -454,7 +436,7 @@ impl Consumer {
     /// Python: `incremental_unassign(partitions)`.
     pub fn incremental_unassign(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("incremental_unassign", partitions)?;
         self.mark_handled();
         // SAFETY: rk and list are live; the returned error (if any) is ours.
         unsafe {
@@ -605,7 +587,7 @@ impl Consumer {
         message: &impl MessagePosition,
         asynchronous: bool,
     ) -> Result<Option<Vec<TopicPartition>>> {
-        let list = NativeList::from_partitions(&[message.next_position()])?;
+        let list = NativeList::from_partitions("commit", &[message.next_position()])?;
         self.commit_list(Some(&list), asynchronous)
     }
 
@@ -618,7 +600,7 @@ impl Consumer {
         if offsets.is_empty() {
             return Err(KafkaError::invalid_arg("commit_offsets: no offsets given"));
         }
-        let list = NativeList::from_partitions(offsets)?;
+        let list = NativeList::from_partitions("commit_offsets", offsets)?;
         self.commit_list(Some(&list), asynchronous)
     }
 
@@ -646,12 +628,15 @@ impl Consumer {
     /// Python: `store_offsets(message=msg)`: stores the message's offset + 1 for the next
     /// (auto) commit (`enable.auto.offset.store=false`).
     pub fn store_offsets(&self, message: &impl MessagePosition) -> Result<()> {
-        self.store_list(&NativeList::from_partitions(&[message.next_position()])?)
+        self.store_list(&NativeList::from_partitions(
+            "store_offsets",
+            &[message.next_position()],
+        )?)
     }
 
     /// Python: `store_offsets(offsets=[...])`.
     pub fn store_offsets_list(&self, offsets: &[TopicPartition]) -> Result<()> {
-        self.store_list(&NativeList::from_partitions(offsets)?)
+        self.store_list(&NativeList::from_partitions("store_offsets", offsets)?)
     }
 
     /// Python: `committed(partitions, timeout)`: the group's committed offsets
@@ -662,7 +647,7 @@ impl Consumer {
         timeout: impl Into<Timeout>,
     ) -> Result<Vec<TopicPartition>> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("committed", partitions)?;
         // SAFETY: rk and list are live; librdkafka fills in the offsets.
         let code = unsafe {
             sys::rd_kafka_committed(self.rk(), list.ptr(), timeout.into().as_millis_i32())
@@ -674,7 +659,7 @@ impl Consumer {
     /// Python: `position(partitions)`: the offset of the next message to be consumed.
     pub fn position(&self, partitions: &[TopicPartition]) -> Result<Vec<TopicPartition>> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("position", partitions)?;
         // SAFETY: rk and list are live.
         let code = unsafe { sys::rd_kafka_position(self.rk(), list.ptr()) } as i32;
         KafkaError::from_raw(code).map_or(Ok(()), Err)?;
@@ -685,7 +670,7 @@ impl Consumer {
     /// `partition.offset`. Waits up to 10 s for the seek to take effect.
     pub fn seek(&self, partition: &TopicPartition) -> Result<()> {
         self.check_open()?;
-        let list = NativeList::from_partitions(std::slice::from_ref(partition))?;
+        let list = NativeList::from_partitions("seek", std::slice::from_ref(partition))?;
         // SAFETY: rk and list are live; the returned error (if any) is ours.
         let err = unsafe {
             KafkaError::from_native(sys::rd_kafka_seek_partitions(self.rk(), list.ptr(), 10_000))
@@ -706,7 +691,8 @@ impl Consumer {
 
     fn pause_resume(&self, partitions: &[TopicPartition], pause: bool) -> Result<()> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        let call = if pause { "pause" } else { "resume" };
+        let list = NativeList::from_partitions(call, partitions)?;
         // SAFETY: rk and list are live.
         let code = unsafe {
             if pause {
@@ -745,7 +731,7 @@ impl Consumer {
         cached: bool,
     ) -> Result<(i64, i64)> {
         self.check_open()?;
-        let t = cstring("topic name", &partition.topic)?;
+        let t = topic_cstring("get_watermark_offsets", &partition.topic)?;
         let (mut lo, mut hi) = (0i64, 0i64);
         // SAFETY: rk is live; t is NUL-terminated; lo/hi are valid out-pointers.
         let code = unsafe {
@@ -782,7 +768,12 @@ impl Consumer {
         timeout: impl Into<Timeout>,
     ) -> Result<Vec<TopicPartition>> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        if partitions.is_empty() {
+            return Err(KafkaError::invalid_arg(
+                "offsets_for_times: no partitions given",
+            ));
+        }
+        let list = NativeList::from_partitions("offsets_for_times", partitions)?;
         // SAFETY: rk and list are live.
         let code = unsafe {
             sys::rd_kafka_offsets_for_times(self.rk(), list.ptr(), timeout.into().as_millis_i32())
@@ -1417,7 +1408,7 @@ unsafe extern "C" fn rebalance_trampoline(
         }
         if !st.handled.get() {
             // What Python does when the closure did not (incremental_)assign itself.
-            let result = NativeList::from_partitions(&parts).and_then(|l| {
+            let result = NativeList::from_partitions("rebalance", &parts).and_then(|l| {
                 // SAFETY: rk and l are live; returned errors are ours.
                 unsafe {
                     match (assign, cooperative) {

@@ -23,6 +23,19 @@ pub enum Timestamp {
     LogAppendTime(i64),
 }
 
+impl std::fmt::Display for Timestamp {
+    /// Python's `print(msg.timestamp())`: the `(type, value)` tuple, with Python's
+    /// `TIMESTAMP_*` numbers: `(1, 1700000000000)` for a create time, `(2, ..)` for a log
+    /// append time, `(0, -1)` when not available (librdkafka's value then).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Timestamp::NotAvailable => f.write_str("(0, -1)"),
+            Timestamp::CreateTime(t) => write!(f, "(1, {t})"),
+            Timestamp::LogAppendTime(t) => write!(f, "(2, {t})"),
+        }
+    }
+}
+
 impl Timestamp {
     /// The value in milliseconds since the epoch, if available.
     pub fn millis(self) -> Option<i64> {
@@ -330,5 +343,20 @@ impl Message {
     /// Python: `msg.error()`.
     pub fn error(&self) -> Option<&KafkaError> {
         self.error.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_display_is_pythons_tuple() {
+        assert_eq!(
+            Timestamp::CreateTime(1_700_000_000_000).to_string(),
+            "(1, 1700000000000)"
+        );
+        assert_eq!(Timestamp::LogAppendTime(5).to_string(), "(2, 5)");
+        assert_eq!(Timestamp::NotAvailable.to_string(), "(0, -1)");
     }
 }

@@ -8,7 +8,8 @@ use rdkafka_sys::bindings as sys;
 
 use crate::client::NativeClient;
 use crate::error::{KafkaError, Result};
-use crate::util::{cstr_lossy, cstring, read_err, Timeout};
+use crate::topic_partition::topic_cstring;
+use crate::util::{cstr_lossy, read_err, Timeout};
 
 /// Python: `ClusterMetadata`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,10 +100,7 @@ impl ClusterMetadata {
         let rkt = match topic {
             None => ptr::null_mut(),
             Some(t) => {
-                if t.is_empty() {
-                    return Err(KafkaError::invalid_arg("list_topics: topic name is empty"));
-                }
-                let c = cstring("topic name", t)?;
+                let c = topic_cstring("list_topics", t)?;
                 // SAFETY: client is live; c is NUL-terminated; a null conf means defaults.
                 let rkt =
                     unsafe { sys::rd_kafka_topic_new(client.ptr(), c.as_ptr(), ptr::null_mut()) };

@@ -34,7 +34,7 @@ use crate::consumer::ConsumerGroupMetadata;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::message::{Headers, Message, MessageView, Timestamp};
 use crate::metadata::ClusterMetadata;
-use crate::topic_partition::{NativeList, TopicPartition};
+use crate::topic_partition::{check_topic_name, NativeList, TopicPartition};
 use crate::util::{self, cstring, FxBuild, Timeout};
 
 /// What a delivery callback receives: Python's `on_delivery(err, msg)` in one value.
@@ -880,7 +880,7 @@ impl Producer {
         {
             return Ok(publish(e));
         }
-        validate_topic_name(topic)?;
+        check_topic_name("produce", topic)?;
         let mut map = self.topics.write().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = map.get(topic) {
             return Ok(publish(e));
@@ -1387,7 +1387,7 @@ impl Producer {
                 p.topic, p.partition, p.offset
             )));
         }
-        let list = NativeList::from_partitions(positions)?;
+        let list = NativeList::from_partitions("send_offsets_to_transaction", positions)?;
         let ms = timeout.into().as_millis_i32();
         // SAFETY: rk, list and the group metadata are live for the call; librdkafka copies them.
         self.txn_call("send_offsets_to_transaction", |rk| unsafe {
@@ -1465,37 +1465,6 @@ fn unsafe_zeroed_vus() -> [sys::rd_kafka_vu_t; 8] {
     unsafe { std::mem::zeroed() }
 }
 
-/// Kafka's topic name rules: 1..=249 chars of `[a-zA-Z0-9._-]`, not `.` or `..`.
-pub(crate) fn validate_topic_name(topic: &str) -> Result<()> {
-    let bad = |why: String| {
-        Err(KafkaError::new(
-            ErrorCode::InvalidArg,
-            format!("invalid topic name {topic:?}: {why}"),
-        ))
-    };
-    if topic.is_empty() {
-        return bad("it is empty".into());
-    }
-    if topic.len() > 249 {
-        return bad(format!(
-            "it is {} characters long (the limit is 249)",
-            topic.len()
-        ));
-    }
-    if topic == "." || topic == ".." {
-        return bad("`.` and `..` are not allowed".into());
-    }
-    if let Some(c) = topic
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        return bad(format!(
-            "character {c:?} is not allowed (only ASCII letters, digits, `.`, `_`, `-`)"
-        ));
-    }
-    Ok(())
-}
-
 // Panics and C: every `extern "C"` trampoline below runs its whole body inside
 // `util::catch` / `util::catch_on_foreign_thread`, which are `std::panic::catch_unwind`
 // wrappers: a panic is parked and resumed by the calling poll/flush (or logged on librdkafka's
@@ -1550,15 +1519,6 @@ mod tests {
         fn drop(&mut self) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
-    }
-
-    #[test]
-    fn topic_names() {
-        assert!(validate_topic_name("orders.v1-x_y").is_ok());
-        for bad in ["", ".", "..", "a b", "ü", "a/b"] {
-            assert!(validate_topic_name(bad).is_err(), "{bad:?}");
-        }
-        assert!(validate_topic_name(&"x".repeat(250)).is_err());
     }
 
     #[test]
