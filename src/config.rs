@@ -76,6 +76,20 @@ pub(crate) const SHOWN_CHARS: usize = 100;
 /// assert_eq!(config.get("enable.auto.commit"), Some("false"));
 /// assert!(rkafka::config! {}.is_empty());
 /// ```
+///
+/// Clients take it as they take any `Config`:
+///
+/// ```
+/// # fn main() -> rkafka::Result<()> {
+/// let cluster = rkafka::MockCluster::new(1)?;
+/// let producer = rkafka::Producer::new(rkafka::config! {
+///     "bootstrap.servers" => cluster.bootstrap_servers(),
+///     "linger.ms" => 5,
+///     "enable.idempotence" => true,
+/// })?;
+/// # drop(producer);
+/// # Ok(()) }
+/// ```
 #[macro_export]
 macro_rules! config {
     () => {

@@ -12,7 +12,13 @@ use rdkafka_sys::bindings as sys;
 use crate::error::KafkaError;
 use crate::util::cstr_lossy;
 
-/// A message timestamp, as Python's `Message.timestamp()` returns `(type, value)`.
+/// A message timestamp, as Python's `Message.timestamp()` returns `(type, value)`; `Display`
+/// prints that tuple:
+///
+/// ```
+/// use rkafka::Timestamp;
+/// assert_eq!(Timestamp::CreateTime(1_700_000_000_000).to_string(), "(1, 1700000000000)");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timestamp {
     /// `TIMESTAMP_NOT_AVAILABLE`.

@@ -146,7 +146,19 @@ impl From<i64> for Offset {
 /// Python's `TopicPartition(topic, partition=-1, offset=OFFSET_INVALID, metadata=None,
 /// leader_epoch=None)`.
 ///
-/// As in Python, equality, ordering and hashing use only `(topic, partition)`.
+/// As in Python, equality, ordering and hashing use only `(topic, partition)`, and `Display`
+/// prints what Python's `print(tp)` prints:
+///
+/// ```
+/// use rkafka::{Offset, TopicPartition};
+/// let tp = TopicPartition::with_offset("orders", 0, Offset::Tail(5));
+/// assert_eq!(
+///     tp.to_string(),
+///     "TopicPartition{topic=orders,partition=0,offset=-2005,leader_epoch=None,error=None}"
+/// );
+/// assert_eq!(tp.offset.to_string(), "-2005"); // print(tp.offset)
+/// assert_eq!(tp, TopicPartition::new("orders", 0));
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct TopicPartition {
