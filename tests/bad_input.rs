@@ -779,13 +779,8 @@ fn huge_timeouts_in_produce_wait_and_close_do_not_panic() {
 fn commit_seek_position_store_on_unassigned_partitions() {
     within(LIMIT, || {
         let c = mock_with("unassigned", 2, 4);
-        let consumer = Consumer::new(
-            group_conf(&c, "g-unassigned")
-                .into_iter()
-                .chain([("enable.auto.offset.store", "false".to_string())])
-                .collect::<Config>(),
-        )
-        .unwrap();
+        let conf: Config = group_conf(&c, "g-unassigned").into_iter().collect();
+        let consumer = Consumer::new(conf.with("enable.auto.offset.store", false)).unwrap();
         let tp = TopicPartition::with_offset("unassigned", 0, 3);
         // Seek needs an assigned partition: _UNKNOWN_PARTITION, saying which.
         let e = consumer.seek(&tp).unwrap_err();
@@ -958,13 +953,8 @@ fn assigning_a_partition_that_does_not_exist_is_harmless() {
 fn offsets_librdkafka_would_misread_are_refused_naming_the_call_and_the_offset() {
     within(LIMIT, || {
         let c = mock_with("badoff", 1, 4);
-        let consumer = Consumer::new(
-            group_conf(&c, "g-badoff")
-                .into_iter()
-                .chain([("enable.auto.offset.store", "false".to_string())])
-                .collect::<Config>(),
-        )
-        .unwrap();
+        let conf: Config = group_conf(&c, "g-badoff").into_iter().collect();
+        let consumer = Consumer::new(conf.with("enable.auto.offset.store", false)).unwrap();
         let start = TopicPartition::with_offset("badoff", 0, Offset::Tail(2));
         consumer.assign(std::slice::from_ref(&start)).unwrap();
         for (offset, shown) in [

@@ -73,6 +73,20 @@ fn poll_for(p: &Producer, d: Duration) {
     }
 }
 
+/// A producer on `config` whose log lines and `error_cb` errors (`Display` and `Debug`) are
+/// captured.
+fn watched_producer(config: impl Into<Config>) -> (Producer, LogLines, Arc<Mutex<Vec<String>>>) {
+    let logs = LogLines::default();
+    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+    let er = errors.clone();
+    let producer = Producer::builder(config)
+        .logger(logs.logger())
+        .error_cb(move |e| er.lock().unwrap().push(format!("{e} {e:?}")))
+        .build()
+        .unwrap();
+    (producer, logs, errors)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Secrets in Debug, Display, errors and logs.
 
@@ -122,9 +136,6 @@ fn every_sensitive_property_is_redacted_in_debug_display_and_builders() {
 fn secrets_never_reach_debug_errors_or_logs_even_with_debug_all() {
     within(LIMIT, || {
         let c = MockCluster::new(1).unwrap();
-        let logs = LogLines::default();
-        let errors: Arc<Mutex<Vec<String>>> = Arc::default();
-        let er = errors.clone();
         let config = Config::from([
             ("bootstrap.servers", c.bootstrap_servers()),
             ("security.protocol", "SASL_PLAINTEXT"),
@@ -134,11 +145,7 @@ fn secrets_never_reach_debug_errors_or_logs_even_with_debug_all() {
             ("debug", "all"),
         ]);
         assert!(!format!("{config:?}{config}").contains("Sup3rS3cretValue"));
-        let producer = Producer::builder(config)
-            .logger(logs.logger())
-            .error_cb(move |e| er.lock().unwrap().push(format!("{e} {e:?}")))
-            .build()
-            .unwrap();
+        let (producer, logs, errors) = watched_producer(config);
         producer.produce(Record::new("t").value("x")).unwrap();
         poll_for(&producer, Duration::from_secs(3));
         producer
@@ -282,10 +289,7 @@ fn secret_values_librdkafka_refuses_are_redacted_in_config_errors() {
 fn oauthbearer_config_fragments_never_reach_errors_or_logs() {
     within(LIMIT, || {
         let c = MockCluster::new(1).unwrap();
-        let logs = LogLines::default();
-        let errors: Arc<Mutex<Vec<String>>> = Arc::default();
-        let er = errors.clone();
-        let producer = Producer::builder([
+        let (producer, logs, errors) = watched_producer([
             ("bootstrap.servers", c.bootstrap_servers()),
             ("security.protocol", "SASL_PLAINTEXT"),
             ("sasl.mechanisms", "OAUTHBEARER"),
@@ -295,11 +299,7 @@ fn oauthbearer_config_fragments_never_reach_errors_or_logs() {
                 "principal=alice extension_traceId=Ext-S3cret bogus=Tail-S3cret",
             ),
             ("debug", "all"),
-        ])
-        .logger(logs.logger())
-        .error_cb(move |e| er.lock().unwrap().push(format!("{e}")))
-        .build()
-        .unwrap();
+        ]);
         producer.produce(Record::new("t").value("x")).unwrap();
         // Until the bad config has been reported (usually at once), bounded.
         let reported = |errors: &[String]| errors.iter().any(|e| e.contains("OAUTHBEARER token"));
@@ -370,30 +370,24 @@ fn values_of_keys_that_look_secret_are_redacted_too() {
 fn short_pieces_of_structured_secrets_do_not_mangle_log_lines() {
     within(LIMIT, || {
         let c = MockCluster::new(1).unwrap();
-        let logs = LogLines::default();
-        let errors: Arc<Mutex<Vec<String>>> = Arc::default();
-        let er = errors.clone();
-        let producer = Producer::builder([
+        let (producer, logs, errors) = watched_producer([
             ("bootstrap.servers", c.bootstrap_servers()),
             ("sasl.oauthbearer.config", "scope=kafka"),
             ("client.id", "kafka"),
             ("debug", "generic,broker"),
-        ])
-        .logger(logs.logger())
-        .error_cb(move |e| er.lock().unwrap().push(format!("{e}")))
-        .build()
-        .unwrap();
+        ]);
         let name = producer.name().to_string();
         assert!(name.starts_with("kafka#producer-"), "{name}");
         producer.list_topics(None, Duration::from_secs(5)).unwrap();
         drop(producer);
         let lines = logs.lines();
-        assert!(lines.len() > 5, "{lines:?}");
+        assert!(lines.len() > 5, "only {} log lines", lines.len());
         assert!(
             lines
                 .iter()
                 .any(|l| l.contains("rdkafka") || l.contains(&name)),
-            "{lines:?}"
+            "neither rdkafka nor {name} in {} log lines",
+            lines.len()
         );
         for l in lines.iter().chain(errors.lock().unwrap().iter()) {
             assert!(!l.contains("[redacted]"), "over-redacted: {l}");
