@@ -20,6 +20,7 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=wrapper.h");
+    println!("cargo:rerun-if-changed=src/ffi.rs");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CC");
 
@@ -139,8 +140,9 @@ fn check_wrapper(root: &Path, out: &Path) {
     fs::write(
         &src,
         format!(
-            "#include \"{}\"\nint rkafka_wrapper_check;\n",
-            manifest.join("wrapper.h").display()
+            "#include \"{}\"\n{}\nint rkafka_wrapper_check;\n",
+            manifest.join("wrapper.h").display(),
+            ffi_checks(&manifest.join("src/ffi.rs"))
         ),
     )
     .expect("write wrapper_check.c");
@@ -166,6 +168,133 @@ fn check_wrapper(root: &Path, out: &Path) {
         )),
         Ok(_) => {}
     }
+}
+
+/// C assertions that every declaration in src/ffi.rs has the type of the C function it names:
+/// `__builtin_types_compatible_p` on the whole function type (each `c_int` alias standing for
+/// the C enum it names), and `sizeof(enum) == sizeof(int)` for each alias.
+fn ffi_checks(path: &Path) -> String {
+    let text = fs::read_to_string(path)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())));
+    // Comments may quote the format; only code counts (the alias lines keep their `// C:`).
+    let text: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut aliases: Vec<(String, String)> = Vec::new();
+    let mut checks = String::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix("pub(crate) type ") else {
+            continue;
+        };
+        if let Some((name, c)) = rest.split_once(" = c_int; // C: ") {
+            let _ = writeln!(
+                checks,
+                "_Static_assert(sizeof({c}) == sizeof(int), \"src/ffi.rs: {c} is not int-sized\");"
+            );
+            aliases.push((name.trim().to_string(), c.trim().to_string()));
+        }
+    }
+    // Callback aliases: `pub(crate) type Name = unsafe extern "C" fn(..);`, possibly wrapped.
+    for chunk in text.split("pub(crate) type ").skip(1) {
+        let Some((name, rest)) = chunk.split_once(" = unsafe extern \"C\" fn(") else {
+            continue;
+        };
+        let decl = &rest[..rest.find(");").expect("callback alias ends with `);`") + 1];
+        let c = c_fn_type(name, decl, &aliases);
+        aliases.push((name.trim().to_string(), c));
+    }
+    // Functions: `#[link_name = "c_name"]` then `pub(crate) fn name(..) -> ret;`.
+    for chunk in text.split("#[link_name = \"").skip(1) {
+        let (c_name, rest) = chunk.split_once('"').expect("link_name string");
+        let decl = rest[..rest.find(';').expect("declaration ends with `;`")].to_string();
+        let Some(open) = decl
+            .find(" fn ")
+            .and_then(|f| decl[f..].find('(').map(|o| f + o))
+        else {
+            fail(&format!(
+                "src/ffi.rs: cannot parse the declaration of {c_name}"
+            ))
+        };
+        let c = c_fn_type(c_name, &decl[open + 1..], &aliases);
+        let _ = writeln!(
+            checks,
+            "_Static_assert(__builtin_types_compatible_p(__typeof__(&{c_name}), {c}), \"src/ffi.rs declares {c_name} as {c}, which does not match its prototype in rdkafka.h\");"
+        );
+    }
+    checks
+}
+
+/// The C type of a pointer to a function, from the Rust text after the opening parenthesis of
+/// its parameter list (`a: T, b: U) -> R`, or the bare types of a fn-pointer type).
+fn c_fn_type(what: &str, after_open: &str, aliases: &[(String, String)]) -> String {
+    let close = after_open.rfind(')').unwrap_or_else(|| {
+        fail(&format!(
+            "src/ffi.rs: cannot find the parameter list of {what}"
+        ))
+    });
+    let (params, ret) = (&after_open[..close], after_open[close + 1..].trim());
+    let ret = match ret.strip_prefix("->") {
+        Some(r) => c_type(what, r.trim(), aliases),
+        None => "void".to_string(),
+    };
+    let mut args: Vec<String> = Vec::new();
+    for p in params.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if p == "..." {
+            args.push("...".into());
+            continue;
+        }
+        let ty = p.split_once(": ").map_or(p, |(_, t)| t);
+        args.push(c_type(what, ty.trim(), aliases));
+    }
+    if args.is_empty() {
+        args.push("void".into());
+    }
+    format!("{ret} (*)({})", args.join(", "))
+}
+
+/// The C spelling of a Rust FFI type as src/ffi.rs writes them.
+fn c_type(what: &str, ty: &str, aliases: &[(String, String)]) -> String {
+    if let Some(inner) = ty.strip_prefix("*mut ") {
+        return format!("{} *", c_type(what, inner.trim(), aliases));
+    }
+    if let Some(inner) = ty.strip_prefix("*const ") {
+        let inner = inner.trim();
+        return if inner.starts_with('*') {
+            format!("{} const *", c_type(what, inner, aliases))
+        } else {
+            format!("const {} *", c_type(what, inner, aliases))
+        };
+    }
+    if let Some(inner) = ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
+        return c_type(what, inner, aliases);
+    }
+    if let Some(name) = ty.strip_prefix("sys::") {
+        // bindgen keeps C's names: `_t` names are typedefs, the rest struct tags.
+        return if name.ends_with("_t") {
+            name.to_string()
+        } else {
+            format!("struct {name}")
+        };
+    }
+    if let Some((_, c)) = aliases.iter().find(|(n, _)| n == ty) {
+        return c.clone();
+    }
+    let c = match ty {
+        "c_int" => "int",
+        "c_char" => "char",
+        "c_uchar" => "unsigned char",
+        "c_void" => "void",
+        "i16" => "int16_t",
+        "i32" => "int32_t",
+        "i64" => "int64_t",
+        "usize" => "size_t",
+        _ => fail(&format!(
+            "src/ffi.rs: {what}: no C spelling known for the Rust type `{ty}` (extend c_type in build.rs)"
+        )),
+    };
+    c.to_string()
 }
 
 /// Turns every `RKAFKA_CONST(NAME, value)` line of wrapper.h into a Rust constant.

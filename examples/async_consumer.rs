@@ -54,7 +54,7 @@ fn main() {
     }
     let mut consumer = Consumer::new(config).unwrap_or_else(|e| common::die(USAGE, &e.to_string()));
     consumer
-        .subscribe(&[topic.as_str()], Default::default())
+        .subscribe(&[topic.as_str()])
         .unwrap_or_else(|e| common::die(USAGE, &e.to_string()));
 
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
@@ -76,7 +76,7 @@ fn main() {
                         m.partition(),
                         m.offset()
                     );
-                    if let Err(e) = stream.commit_message(&m, true) {
+                    if let Err(e) = stream.commit_message_async(&m) {
                         eprintln!("commit failed: {e}");
                     }
                     seen += 1;
@@ -89,6 +89,6 @@ fn main() {
         }
     });
     consumer
-        .close(std::time::Duration::from_secs(10))
+        .close_timeout(std::time::Duration::from_secs(10))
         .unwrap_or_else(|e| eprintln!("close: {e}"));
 }

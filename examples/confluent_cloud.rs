@@ -32,7 +32,7 @@ mod common;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{fail, show};
-use rkafka::{Consumer, ErrorCode, Producer, Rebalance, Record};
+use rkafka::{Consumer, ErrorCode, Producer, Record};
 
 const USAGE: &str = "usage: confluent_cloud [-b bootstrap-servers] [-X key=value]... [-F file.properties] [-t topic] [--timeout seconds]";
 
@@ -64,7 +64,7 @@ fn main() {
     };
     producer
         .produce(Record::new(topic).value(&value).on_delivery(acked))
-        .unwrap_or_else(|e| fail(&e.error.to_string()));
+        .unwrap_or_else(|e| fail(&e.to_string()));
     // flush() waits for outstanding messages and serves their delivery closures.
     if producer.flush(Duration::from_secs(10)) > 0 {
         fail("the message was not delivered within 10 s");
@@ -77,7 +77,7 @@ fn main() {
     config.set("auto.offset.reset", "earliest");
     let consumer = Consumer::new(config).unwrap_or_else(|e| fail(&e.to_string()));
     consumer
-        .subscribe(&[topic], Rebalance::new())
+        .subscribe(&[topic])
         .unwrap_or_else(|e| fail(&e.to_string()));
     let start = Instant::now();
     let mut found = false;
@@ -104,7 +104,7 @@ fn main() {
     }
     // Leave the group and commit final offsets.
     consumer
-        .close(Duration::from_secs(10))
+        .close_timeout(Duration::from_secs(10))
         .unwrap_or_else(|e| fail(&e.to_string()));
     if !found {
         fail(&format!("did not read the message back within {timeout:?}"));

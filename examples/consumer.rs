@@ -76,7 +76,7 @@ fn main() {
         .build()
         .unwrap_or_else(|e| common::die(USAGE, &e.to_string()));
     consumer
-        .subscribe(
+        .subscribe_with(
             &topics,
             Rebalance::new()
                 .on_assign(|_, parts| {
@@ -113,7 +113,7 @@ fn main() {
                     show(msg.key()),
                     show(msg.value())
                 );
-                if let Err(e) = consumer.commit_message(&msg, true) {
+                if let Err(e) = consumer.commit_message_async(&msg) {
                     eprintln!("% Commit failed: {e}");
                 }
                 count += 1;
@@ -121,12 +121,12 @@ fn main() {
         }
     }
     eprintln!("% {count} message(s) consumed; closing");
-    if let Err(e) = consumer.commit(false) {
+    if let Err(e) = consumer.commit() {
         if e.code() != ErrorCode::NoOffset {
             eprintln!("% Final commit failed: {e}");
         }
     }
-    if let Err(e) = consumer.close(Duration::from_secs(10)) {
+    if let Err(e) = consumer.close_timeout(Duration::from_secs(10)) {
         eprintln!("% Close: {e}");
         std::process::exit(1);
     }

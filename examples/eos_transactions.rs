@@ -17,9 +17,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use rkafka::{
-    Consumer, ErrorCode, KafkaError, Offset, Producer, Rebalance, Record, TopicPartition,
-};
+use rkafka::{Consumer, ErrorCode, KafkaError, Offset, Producer, Record, TopicPartition};
 
 const USAGE: &str = "usage: eos_transactions <bootstrap> <input-topic> <output-topic> <group> [--max-messages N] [--idle-exit SECONDS] [-X key=value]... [-F file]";
 
@@ -59,9 +57,7 @@ fn main() {
     producer
         .init_transactions(Duration::from_secs(30))
         .unwrap_or_else(|e| fatal(&e));
-    consumer
-        .subscribe(&[&input], Rebalance::new())
-        .unwrap_or_else(|e| fatal(&e));
+    consumer.subscribe(&[&input]).unwrap_or_else(|e| fatal(&e));
 
     let (mut total, mut in_txn) = (0u64, 0u64);
     let mut txn_started: Option<Instant> = None;
@@ -122,7 +118,7 @@ fn main() {
     }
     eprintln!("% {total} message(s) processed exactly once");
     consumer
-        .close(Duration::from_secs(10))
+        .close_timeout(Duration::from_secs(10))
         .unwrap_or_else(|e| eprintln!("% close: {e}"));
     let _ = producer.close(Duration::from_secs(10));
 }

@@ -87,6 +87,6 @@ fn main() {
         }
     }
     consumer
-        .close(timeout)
+        .close_timeout(timeout)
         .unwrap_or_else(|e| fail(&e.to_string()));
 }

@@ -133,7 +133,7 @@ fn run_cycle(cluster: &MockCluster, cycle: usize, messages: usize) -> Result<(),
     let mut kept: Vec<rkafka::OwnedMessage> = Vec::new();
     let got = if cycle % 10 == 0 {
         consumer
-            .subscribe(
+            .subscribe_with(
                 &[TOPIC],
                 Rebalance::new()
                     .on_assign(move |_, parts| {
@@ -193,9 +193,9 @@ fn run_cycle(cluster: &MockCluster, cycle: usize, messages: usize) -> Result<(),
     if got != messages {
         return Err(format!("consumed {got} of {messages}"));
     }
-    consumer.commit(false).map_err(|e| e.to_string())?;
+    consumer.commit().map_err(|e| e.to_string())?;
     consumer
-        .close(Duration::from_secs(10))
+        .close_timeout(Duration::from_secs(10))
         .map_err(|e| e.to_string())?;
     drop(consumer);
     if kept.iter().any(|m| m.value().is_none()) {
@@ -228,7 +228,7 @@ fn error_paths(bootstrap: &str) -> Result<(), String> {
                 .value("boom")
                 .on_delivery(|_| panic!("expected")),
         )
-        .map_err(|e| e.error.to_string())?;
+        .map_err(|e| e.to_string())?;
     let panicked =
         catch_unwind(AssertUnwindSafe(|| producer.flush(Duration::from_secs(10)))).is_err();
     if !panicked {

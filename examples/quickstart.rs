@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::fail;
-use rkafka::{Consumer, ErrorCode, Producer, Rebalance, Record};
+use rkafka::{Consumer, ErrorCode, Producer, Record};
 
 const USAGE: &str =
     "usage: quickstart [-b brokers] [-X key=value]... [-F file.properties] [-t topic] [-n count]";
@@ -99,7 +99,7 @@ fn main() {
     }
     let consumer = Consumer::new(cc).unwrap_or_else(|e| fail(&e.to_string()));
     consumer
-        .subscribe(&[&topic], Rebalance::new())
+        .subscribe(&[&topic])
         .unwrap_or_else(|e| fail(&e.to_string()));
     let start = Instant::now();
     let mut consumed = 0u64;
@@ -116,9 +116,9 @@ fn main() {
             }
         }
     }
-    let _ = consumer.commit(false);
+    let _ = consumer.commit();
     consumer
-        .close(Duration::from_secs(10))
+        .close_timeout(Duration::from_secs(10))
         .unwrap_or_else(|e| fail(&e.to_string()));
     println!(
         "consumed {consumed} messages back with group {group} in {:.0} ms",

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rkafka::{Consumer, MockCluster, Producer, Rebalance, Record};
+use rkafka::{Consumer, MockCluster, Producer, Record};
 
 const PARTITIONS: i32 = 4;
 const ROUND: u64 = 20_000;
@@ -138,9 +138,7 @@ fn soak(bootstrap: &str, topic: &str, messages: u64, warmup: u64, leak: usize) -
         .topics[topic]
         .partitions
         .len();
-    consumer
-        .subscribe(&[topic], Rebalance::new())
-        .expect("subscribe");
+    consumer.subscribe(&[topic]).expect("subscribe");
     let deadline = Instant::now() + Duration::from_secs(30);
     while consumer.assignment().map_or(0, |a| a.len()) < partitions {
         assert!(Instant::now() < deadline, "no assignment");
@@ -201,7 +199,7 @@ fn soak(bootstrap: &str, topic: &str, messages: u64, warmup: u64, leak: usize) -
                 }
             }
         }
-        consumer.commit(true).expect("commit");
+        consumer.commit_async().expect("commit");
         samples.push((seq, rss_kb()));
         if seq % 1_000_000 == 0 || seq == messages {
             let last: Vec<u64> = samples
@@ -235,7 +233,7 @@ fn soak(bootstrap: &str, topic: &str, messages: u64, warmup: u64, leak: usize) -
         "peak RSS up to the end of the warm-up ({warmup} messages): {warm} kB; \
          peak RSS over the last 1M messages: {end} kB; growth {growth:+.2} %"
     );
-    let _ = consumer.close(Duration::from_secs(10));
+    let _ = consumer.close_timeout(Duration::from_secs(10));
     let _ = producer.close(Duration::from_secs(10));
     let counts_ok = delivered == messages
         && failed == 0

@@ -54,11 +54,12 @@ use std::time::{Duration, Instant};
 
 use rdkafka_sys::bindings as sys;
 
-use crate::client::{common_builder_methods, ClientContext, CommonCallbacks, NativeClient};
+use crate::client::{common_builder_methods, CommonCallbacks, NativeClient, Spec};
 use crate::config::Config;
+use crate::error::cstring;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::metadata::ClusterMetadata;
-use crate::util::{cstr_lossy, cstring, errbuf_str, Timeout};
+use crate::util::{cstr_lossy, errbuf_str, Timeout};
 
 /// Defines a public enum that mirrors a librdkafka C enum (and the Python enum of the same
 /// name). Each variant is tied to a `RKAFKA_CONST` of wrapper.h, so the values are checked
@@ -277,13 +278,15 @@ impl AdminClientBuilder {
     /// Creates the client; librdkafka validates the configuration and every problem is
     /// reported at once.
     pub fn build(self) -> Result<AdminClient> {
-        let ctx = ClientContext::new(self.common, None, &self.config);
         // Python's AdminClient is a producer-type handle too; nothing is produced with it.
         let client = NativeClient::new(
-            sys::rd_kafka_type_t::RD_KAFKA_PRODUCER,
-            &self.config,
-            ctx,
-            &[],
+            Spec {
+                rd_type: sys::rd_kafka_type_t::RD_KAFKA_PRODUCER,
+                config: &self.config,
+                common: self.common,
+                state: (),
+                teardown_bound: TEARDOWN_BOUND,
+            },
             |_| {},
         )?;
         let default_request_timeout = self
@@ -314,13 +317,17 @@ impl Debug for AdminClientBuilder {
 /// few seconds of slack for librdkafka to report it). See the [module docs](self) for the
 /// result shape.
 pub struct AdminClient {
-    client: NativeClient,
+    client: NativeClient<()>,
     /// librdkafka's default request timeout (`socket.timeout.ms`), for bounding waits.
     default_request_timeout: Duration,
 }
 
 /// How long past its request timeout a call waits for librdkafka to report the timeout.
 const SLACK: Duration = Duration::from_secs(5);
+
+/// How long dropping an admin client waits for librdkafka's teardown (then it goes on in the
+/// background).
+const TEARDOWN_BOUND: Duration = Duration::from_secs(5);
 
 /// One librdkafka admin operation: its options kind, result event type and Python name.
 #[derive(Debug, Clone, Copy)]
@@ -355,13 +362,19 @@ impl AdminClient {
         self.client.poll(timeout.into())
     }
 
+    /// Python (2.13+): `cluster_id(timeout)`: the cluster's id from the brokers' metadata;
+    /// `None` if the cluster reports none or it could not be fetched within `timeout`.
+    pub fn cluster_id(&self, timeout: impl Into<Timeout>) -> Option<String> {
+        self.client.cluster_id(timeout.into())
+    }
+
     /// Python: `list_topics(topic=None, timeout=-1)`: cluster metadata.
     pub fn list_topics(
         &self,
         topic: Option<&str>,
         timeout: impl Into<Timeout>,
     ) -> Result<ClusterMetadata> {
-        self.client.list_topics(topic, timeout.into())
+        ClusterMetadata::fetch(self.client.handle(), topic, timeout.into())
     }
 
     /// Python: `set_sasl_credentials(username, password)`: new SASL PLAIN/SCRAM credentials
@@ -383,8 +396,8 @@ impl AdminClient {
             *mut sys::rd_kafka_queue_t,
         ),
     ) -> Result<Event> {
-        let native_options = native::Options::new(&self.client, op, options)?;
-        let queue = Queue::new(&self.client);
+        let native_options = native::Options::new(self.client.handle(), op, options)?;
+        let queue = Queue::new(self.client.handle());
         submit(self.client.ptr(), native_options.ptr(), queue.ptr());
         drop(native_options);
         let bound = options
@@ -512,7 +525,7 @@ unsafe fn borrowed_error(err: *const sys::rd_kafka_error_t) -> Option<KafkaError
     // is copied before returning.
     let (code, message) = unsafe {
         (
-            crate::error::ffi_int::error_code(err),
+            crate::ffi::error_code(err),
             cstr_lossy(sys::rd_kafka_error_string(err)).into_owned(),
         )
     };

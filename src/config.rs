@@ -48,8 +48,9 @@ use std::sync::OnceLock;
 use libc::c_char;
 use rdkafka_sys::bindings as sys;
 
+use crate::error::cstring;
 use crate::error::{ConfigIssue, KafkaError, Result};
-use crate::util::{cstring, edit_distance_within, errbuf_str, shorten};
+use crate::util::{edit_distance_within, errbuf_str, shorten};
 
 mod properties;
 mod secrets;

@@ -1,10 +1,11 @@
 //! [`KafkaError`], mirroring `confluent_kafka.KafkaError`, and the crate's [`Result`] alias.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::fmt;
 
 use rdkafka_sys::bindings as sys;
 
+use crate::handle::Handle;
 use crate::util::{cstr_lossy, shorten};
 
 include!(concat!(env!("OUT_DIR"), "/error_codes.rs"));
@@ -24,7 +25,7 @@ impl ErrorCode {
         // SAFETY: rd_kafka_err2str takes an int-sized enum (checked by wrapper.h) and, for
         // values it does not know, returns a static "Err-<n>?" string; the result is a valid
         // NUL-terminated string with static (or thread-local) lifetime, copied before returning.
-        unsafe { cstr_lossy(ffi_int::err2str(self.raw())) }.into_owned()
+        unsafe { cstr_lossy(crate::ffi::err2str(self.raw())) }.into_owned()
     }
 
     /// True for `NoError`.
@@ -48,21 +49,6 @@ impl From<ErrorCode> for i32 {
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())
-    }
-}
-
-/// Declarations of librdkafka functions that take or return error codes as plain `int`,
-/// so a code outside the Rust enum that rdkafka-sys generated is never materialised.
-/// wrapper.h asserts `sizeof(rd_kafka_resp_err_t) == sizeof(int)`.
-pub(crate) mod ffi_int {
-    use libc::{c_char, c_int};
-    extern "C" {
-        #[link_name = "rd_kafka_err2str"]
-        pub(crate) fn err2str(err: c_int) -> *const c_char;
-        #[link_name = "rd_kafka_error_code"]
-        pub(crate) fn error_code(err: *const rdkafka_sys::bindings::rd_kafka_error_t) -> c_int;
-        #[link_name = "rd_kafka_last_error"]
-        pub(crate) fn last_error() -> c_int;
     }
 }
 
@@ -181,7 +167,7 @@ impl KafkaError {
     #[cold]
     pub(crate) fn last_error() -> KafkaError {
         // SAFETY: reads a thread-local int; no preconditions.
-        let code = unsafe { ffi_int::last_error() };
+        let code = unsafe { crate::ffi::last_error() };
         KafkaError::from_code(ErrorCode::from_raw(code))
     }
 
@@ -191,30 +177,28 @@ impl KafkaError {
     /// `err` must be null or a valid `rd_kafka_error_t` that the caller owns.
     #[cold]
     pub(crate) unsafe fn from_native(err: *mut sys::rd_kafka_error_t) -> Option<KafkaError> {
-        if err.is_null() {
-            return None;
-        }
-        // SAFETY: err is a valid, owned rd_kafka_error_t (caller contract). The code is read as
-        // a plain int (it may be a broker code the Rust enum lacks). The string is copied before the error is destroyed exactly once.
+        // SAFETY: caller contract: err is null or owned by us; the handle frees it once.
+        let err = unsafe { Handle::from_raw(err) }?;
+        let p = err.ptr();
+        // SAFETY: p is live until `err` drops at the end of this function. The code is read as
+        // a plain int (it may be a broker code the Rust enum lacks); the string is copied.
         unsafe {
-            let code = ffi_int::error_code(err);
-            let s = sys::rd_kafka_error_string(err);
+            let code = ErrorCode::from_raw(crate::ffi::error_code(p));
+            let s = sys::rd_kafka_error_string(p);
             let message = if s.is_null() {
-                ErrorCode::from_raw(code).description()
+                code.description()
             } else {
                 CStr::from_ptr(s).to_string_lossy().into_owned()
             };
-            let e = KafkaError(Box::new(Inner {
-                code: ErrorCode::from_raw(code),
+            Some(KafkaError(Box::new(Inner {
+                code,
                 message,
-                fatal: sys::rd_kafka_error_is_fatal(err) != 0,
-                retriable: sys::rd_kafka_error_is_retriable(err) != 0,
-                txn_requires_abort: sys::rd_kafka_error_txn_requires_abort(err) != 0,
+                fatal: sys::rd_kafka_error_is_fatal(p) != 0,
+                retriable: sys::rd_kafka_error_is_retriable(p) != 0,
+                txn_requires_abort: sys::rd_kafka_error_txn_requires_abort(p) != 0,
                 config_issues: Vec::new(),
                 position: None,
-            }));
-            sys::rd_kafka_error_destroy(err);
-            Some(e)
+            })))
         }
     }
 
@@ -297,6 +281,12 @@ impl KafkaError {
         self.0.retriable
     }
 
+    /// True for `_QUEUE_FULL`: the producer's queue is full (Python raises `BufferError`);
+    /// poll and produce again, or use [`Producer::produce_wait`](crate::Producer::produce_wait).
+    pub fn is_queue_full(&self) -> bool {
+        self.0.code == ErrorCode::QueueFull
+    }
+
     /// Python's `KafkaError.txn_requires_abort()`: the current transaction must be aborted.
     pub fn txn_requires_abort(&self) -> bool {
         self.0.txn_requires_abort
@@ -313,6 +303,16 @@ impl From<ErrorCode> for KafkaError {
     fn from(code: ErrorCode) -> Self {
         KafkaError::from_code(code)
     }
+}
+
+/// A C string for `what`, or a clear error if `s` holds a NUL byte.
+pub(crate) fn cstring(what: &str, s: &str) -> Result<CString> {
+    CString::new(s).map_err(|e| {
+        KafkaError::invalid_arg(format!(
+            "{what} contains a NUL byte at position {}",
+            e.nul_position()
+        ))
+    })
 }
 
 /// `Result<T, KafkaError>`, used throughout rkafka.
@@ -349,6 +349,14 @@ mod tests {
             ErrorCode::MsgTimedOut.description(),
             "Local: Message timed out"
         );
+    }
+
+    #[test]
+    fn nul_in_strings_is_refused() {
+        let e = cstring("topic name", "a\0b").unwrap_err();
+        assert!(e
+            .str()
+            .contains("topic name contains a NUL byte at position 1"));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::ptr;
 
 use rdkafka_sys::bindings as sys;
 
-use crate::client::NativeClient;
 use crate::error::{KafkaError, Result};
+use crate::handle::Handle;
 use crate::topic_partition::topic_cstring;
 use crate::util::{cstr_lossy, read_err, Timeout};
 
@@ -69,16 +69,6 @@ pub struct PartitionMetadata {
     pub error: Option<KafkaError>,
 }
 
-/// Frees an `rd_kafka_metadata` on drop.
-struct MetadataGuard(*const sys::rd_kafka_metadata);
-
-impl Drop for MetadataGuard {
-    fn drop(&mut self) {
-        // SAFETY: the pointer came from a successful rd_kafka_metadata call and is freed once.
-        unsafe { sys::rd_kafka_metadata_destroy(self.0) }
-    }
-}
-
 /// # Safety
 /// `p` must be null or point to `n` valid `T`s for the returned lifetime.
 unsafe fn slice<'a, T>(p: *const T, n: i32) -> &'a [T] {
@@ -91,42 +81,47 @@ unsafe fn slice<'a, T>(p: *const T, n: i32) -> &'a [T] {
 }
 
 impl ClusterMetadata {
+    /// Python: `list_topics(topic, timeout)` on any client.
     pub(crate) fn fetch(
-        client: &NativeClient,
+        rk: &Handle<sys::rd_kafka_t>,
         topic: Option<&str>,
         timeout: Timeout,
     ) -> Result<ClusterMetadata> {
         let ms = timeout.as_millis_i32();
         let rkt = match topic {
-            None => ptr::null_mut(),
+            None => None,
             Some(t) => {
                 let c = topic_cstring("list_topics", t)?;
-                // SAFETY: client is live; c is NUL-terminated; a null conf means defaults.
-                let rkt =
-                    unsafe { sys::rd_kafka_topic_new(client.ptr(), c.as_ptr(), ptr::null_mut()) };
-                if rkt.is_null() {
-                    return Err(KafkaError::last_error());
-                }
-                rkt
+                // SAFETY: rk is live; c is NUL-terminated; a null conf means defaults. The result
+                // is null or a new reference we own.
+                let rkt = unsafe {
+                    Handle::from_raw(sys::rd_kafka_topic_new(
+                        rk.ptr(),
+                        c.as_ptr(),
+                        ptr::null_mut(),
+                    ))
+                };
+                Some(rkt.ok_or_else(KafkaError::last_error)?)
             }
         };
         let mut md: *const sys::rd_kafka_metadata = ptr::null();
-        // SAFETY: client is live; rkt is null or a topic handle we own; md is an out-pointer.
+        let rkt_ptr = rkt.as_ref().map_or(ptr::null_mut(), Handle::ptr);
+        // SAFETY: rk is live; rkt_ptr is null or a topic handle we own; md is an out-pointer.
         let code = unsafe {
-            sys::rd_kafka_metadata(client.ptr(), i32::from(rkt.is_null()), rkt, &mut md, ms)
+            sys::rd_kafka_metadata(rk.ptr(), i32::from(rkt.is_none()), rkt_ptr, &mut md, ms)
         } as i32;
-        if !rkt.is_null() {
-            // SAFETY: we own this reference to the topic handle.
-            unsafe { sys::rd_kafka_topic_destroy(rkt) };
-        }
+        drop(rkt);
         if let Some(e) = KafkaError::from_raw(code) {
             return Err(e);
         }
-        let guard = MetadataGuard(md);
-        // SAFETY: md is a valid metadata tree until guard drops; all counts and pointers in it
-        // are consistent (librdkafka's contract), and every string is copied out.
+        // SAFETY: on success md is a metadata tree we own.
+        let Some(tree) = (unsafe { Handle::from_raw(md.cast_mut()) }) else {
+            return Err(KafkaError::from_code(crate::error::ErrorCode::Fail));
+        };
+        // SAFETY: the tree is valid until `tree` drops; all counts and pointers in it are
+        // consistent (librdkafka's contract), and every string is copied out.
         let mut out = unsafe {
-            let m = &*guard.0;
+            let m = &*tree.ptr();
             let mut brokers = BTreeMap::new();
             for b in slice(m.brokers, m.broker_cnt) {
                 brokers.insert(
@@ -172,17 +167,17 @@ impl ClusterMetadata {
                 orig_broker_name: cstr_lossy(m.orig_broker_name).into_owned(),
             }
         };
-        drop(guard);
+        drop(tree);
         // Cluster id and controller come from the cached metadata we just refreshed.
-        // SAFETY: client is live; timeout 0 answers from the cache. The returned string is ours
-        // to free with rd_kafka_mem_free.
+        // SAFETY: rk is live; timeout 0 answers from the cache. The returned string is ours to
+        // free with rd_kafka_mem_free.
         unsafe {
-            let id = sys::rd_kafka_clusterid(client.ptr(), 0);
+            let id = sys::rd_kafka_clusterid(rk.ptr(), 0);
             if !id.is_null() {
                 out.cluster_id = Some(cstr_lossy(id).into_owned());
-                sys::rd_kafka_mem_free(client.ptr(), id.cast());
+                sys::rd_kafka_mem_free(rk.ptr(), id.cast());
             }
-            out.controller_id = sys::rd_kafka_controllerid(client.ptr(), 0);
+            out.controller_id = sys::rd_kafka_controllerid(rk.ptr(), 0);
         }
         Ok(out)
     }

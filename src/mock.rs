@@ -11,38 +11,21 @@
 //! # Ok(()) }
 //! ```
 
-use std::ptr::NonNull;
 use std::time::Duration;
 
 use rdkafka_sys::bindings as sys;
 
-use crate::client::{ClientContext, CommonCallbacks, NativeClient};
+use crate::client::{CommonCallbacks, NativeClient, Spec};
 use crate::config::Config;
+use crate::error::cstring;
 use crate::error::{ErrorCode, KafkaError, Result};
+use crate::handle::{owned, Handle};
 use crate::topic_partition::topic_cstring;
-use crate::util::{cstr_lossy, cstring};
+use crate::util::cstr_lossy;
 
-mod ffi_int {
-    use libc::c_int;
-    extern "C" {
-        /// Same symbol as rdkafka-sys's, with the codes as plain ints (see `error::ffi_int`).
-        #[link_name = "rd_kafka_mock_push_request_errors_array"]
-        pub(crate) fn push_request_errors_array(
-            mcluster: *mut rdkafka_sys::bindings::rd_kafka_mock_cluster_t,
-            api_key: i16,
-            cnt: usize,
-            errors: *const c_int,
-        );
-        #[link_name = "rd_kafka_mock_broker_push_request_error_rtts"]
-        pub(crate) fn broker_push_request_error_rtts(
-            mcluster: *mut rdkafka_sys::bindings::rd_kafka_mock_cluster_t,
-            broker_id: i32,
-            api_key: i16,
-            cnt: usize,
-            ...
-        ) -> c_int;
-    }
-}
+owned!(sys::rd_kafka_mock_cluster_t => sys::rd_kafka_mock_cluster_destroy,
+    send: "The cluster runs on its own thread; it may be destroyed from any other thread.",
+    sync: "Every rd_kafka_mock_* function enqueues an operation to the cluster's own thread and may be called from any thread.");
 
 /// An in-process mock Kafka cluster with fault injection. No Python equivalent (Python tests
 /// set `test.mock.num.brokers`); this gives the cluster a life of its own, so several clients
@@ -50,17 +33,12 @@ mod ffi_int {
 ///
 /// Cloning is not offered: drop it after every client using it.
 pub struct MockCluster {
-    // Field order matters: the mock cluster is destroyed (in Drop) before its owning handle.
-    mcluster: NonNull<sys::rd_kafka_mock_cluster_t>,
+    // Field order matters: the mock cluster is destroyed before the client that owns it.
+    mcluster: Handle<sys::rd_kafka_mock_cluster_t>,
     bootstrap: String,
-    client: NativeClient,
+    /// The client the cluster lives in (it owns no other state).
+    _client: NativeClient<()>,
 }
-
-// SAFETY: every rd_kafka_mock_* function enqueues an operation to the mock cluster's own thread
-// and is safe to call from any thread; the handle itself is thread-safe (see NativeClient).
-unsafe impl Send for MockCluster {}
-// SAFETY: as above; all methods take &self and only call thread-safe functions.
-unsafe impl Sync for MockCluster {}
 
 impl MockCluster {
     /// Starts a cluster of `brokers` brokers (ids 1..=brokers) listening on loopback ports
@@ -72,31 +50,39 @@ impl MockCluster {
             )));
         }
         let config = Config::new();
-        let ctx = ClientContext::new(CommonCallbacks::default(), None, &config);
         let client = NativeClient::new(
-            sys::rd_kafka_type_t::RD_KAFKA_PRODUCER,
-            &config,
-            ctx,
-            &[],
+            Spec {
+                rd_type: sys::rd_kafka_type_t::RD_KAFKA_PRODUCER,
+                config: &config,
+                common: CommonCallbacks::default(),
+                state: (),
+                teardown_bound: Duration::from_secs(5),
+            },
             |_| {},
         )?;
-        // SAFETY: client is live and outlives the cluster (field order + Drop).
-        let mc = unsafe { sys::rd_kafka_mock_cluster_new(client.ptr(), brokers) };
-        let mcluster = NonNull::new(mc)
-            .ok_or_else(|| KafkaError::new(ErrorCode::Fail, "rd_kafka_mock_cluster_new failed"))?;
+        // SAFETY: client is live and outlives the cluster (field order); the result is null or a
+        // cluster we own.
+        let mcluster =
+            unsafe { Handle::from_raw(sys::rd_kafka_mock_cluster_new(client.ptr(), brokers)) }
+                .ok_or_else(|| {
+                    KafkaError::new(ErrorCode::Fail, "rd_kafka_mock_cluster_new failed")
+                })?;
         // SAFETY: the cluster is live; the string is owned by it and copied here.
         let bootstrap =
-            unsafe { cstr_lossy(sys::rd_kafka_mock_cluster_bootstraps(mcluster.as_ptr())) }
+            unsafe { cstr_lossy(sys::rd_kafka_mock_cluster_bootstraps(mcluster.ptr())) }
                 .into_owned();
-        Ok(MockCluster {
+        let cluster = MockCluster {
             mcluster,
             bootstrap,
-            client,
-        })
+            _client: client,
+        };
+        // Kafka's default (3 s) makes every first group join wait; a local cluster need not.
+        cluster.set_group_initial_rebalance_delay(Duration::ZERO);
+        Ok(cluster)
     }
 
     fn ptr(&self) -> *mut sys::rd_kafka_mock_cluster_t {
-        self.mcluster.as_ptr()
+        self.mcluster.ptr()
     }
 
     /// The `bootstrap.servers` value for clients of this cluster.
@@ -151,7 +137,9 @@ impl MockCluster {
     pub fn push_request_errors(&self, api_key: i16, errors: &[ErrorCode]) {
         let raw: Vec<i32> = errors.iter().map(|e| e.raw()).collect();
         // SAFETY: the cluster is live; raw holds raw.len() ints, copied by librdkafka.
-        unsafe { ffi_int::push_request_errors_array(self.ptr(), api_key, raw.len(), raw.as_ptr()) }
+        unsafe {
+            crate::ffi::mock_push_request_errors_array(self.ptr(), api_key, raw.len(), raw.as_ptr())
+        }
     }
 
     /// Makes the next request with `api_key` to broker `id` fail with `error` after `rtt`.
@@ -165,7 +153,14 @@ impl MockCluster {
         let ms = i32::try_from(rtt.as_millis()).unwrap_or(i32::MAX);
         // SAFETY: the cluster is live; the variadic tail is (int err, int rtt_ms) per entry, cnt = 1.
         let code = unsafe {
-            ffi_int::broker_push_request_error_rtts(self.ptr(), id, api_key, 1, error.raw(), ms)
+            crate::ffi::mock_broker_push_request_error_rtts(
+                self.ptr(),
+                id,
+                api_key,
+                1,
+                error.raw(),
+                ms,
+            )
         };
         KafkaError::from_raw(code).map_or(Ok(()), Err)
     }
@@ -191,19 +186,13 @@ impl MockCluster {
         KafkaError::from_raw(code).map_or(Ok(()), Err)
     }
 
-    /// Sets the group coordinator's initial rebalance delay (0 makes tests fast).
+    /// Sets the group coordinator's initial rebalance delay (Kafka's
+    /// `group.initial.rebalance.delay.ms`): how long the first member of a new group waits for
+    /// others before the group forms. 0 by default here (Kafka's default is 3 s).
     pub fn set_group_initial_rebalance_delay(&self, delay: Duration) {
         let ms = i32::try_from(delay.as_millis()).unwrap_or(i32::MAX);
         // SAFETY: the cluster is live.
         unsafe { sys::rd_kafka_mock_group_initial_rebalance_delay_ms(self.ptr(), ms) };
-    }
-}
-
-impl Drop for MockCluster {
-    fn drop(&mut self) {
-        // SAFETY: destroyed once, before the handle that owns it (dropped as a field after this).
-        unsafe { sys::rd_kafka_mock_cluster_destroy(self.ptr()) };
-        let _ = &self.client;
     }
 }
 

@@ -1,14 +1,15 @@
 //! OAUTHBEARER token refresh through a Rust closure (Python: the `oauth_cb` config callable),
 //! served for every client type on librdkafka's background thread, so a producer, consumer or
-//! admin client gets its first token without the application polling.
+//! admin client gets its first token without the application polling. The trampoline is in
+//! the client core (`client/callbacks.rs`); this module holds the token and hands it to C.
 
 use std::ffi::CString;
 use std::fmt;
 
-use libc::{c_char, c_void};
+use libc::c_char;
 use rdkafka_sys::bindings as sys;
 
-use crate::util::{self, cstr_lossy};
+use crate::util;
 
 /// A token returned by an `oauth_cb` closure (Python: the tuple
 /// `(token, expiry_epoch_seconds, principal, extensions)` that `oauth_cb` returns).
@@ -45,14 +46,14 @@ pub type OAuthError = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) type OAuthFn = dyn Fn(&str) -> std::result::Result<OAuthToken, OAuthError> + Send + Sync;
 
 fn c(what: &str, s: &str) -> std::result::Result<CString, String> {
-    util::cstring(&format!("the token's {what}"), s).map_err(|e| e.str().to_string())
+    crate::error::cstring(&format!("the token's {what}"), s).map_err(|e| e.str().to_string())
 }
 
 /// Hands the closure's outcome to librdkafka.
 ///
 /// # Safety
 /// `rk` must be the live client whose refresh callback is running.
-unsafe fn set_token(
+pub(crate) unsafe fn set_token(
     rk: *mut sys::rd_kafka_t,
     outcome: std::result::Result<OAuthToken, String>,
 ) -> std::result::Result<(), String> {
@@ -87,36 +88,5 @@ unsafe fn set_token(
             "librdkafka refused the token: {}",
             util::errbuf_str(&errbuf)
         ))
-    }
-}
-
-/// librdkafka's token refresh callback; runs on librdkafka's background thread.
-pub(crate) unsafe extern "C" fn oauth_trampoline(
-    rk: *mut sys::rd_kafka_t,
-    config: *const c_char,
-    opaque: *mut c_void,
-) {
-    // SAFETY: opaque is the ClientContext installed by NativeClient::new (alive while rk is);
-    // config is null or a NUL-terminated string valid for this call.
-    let (ctx, config) = unsafe {
-        (
-            &*opaque.cast::<crate::client::ClientContext>(),
-            cstr_lossy(config),
-        )
-    };
-    let Some(f) = &ctx.common.oauth_cb else {
-        return;
-    };
-    let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&config))) {
-        Ok(Ok(token)) => Ok(token),
-        Ok(Err(e)) => Err(format!("oauth_cb failed: {e}")),
-        Err(_) => Err("oauth_cb panicked".to_string()),
-    };
-    // SAFETY: rk is the live client running this callback.
-    if let Err(reason) = unsafe { set_token(rk, outcome) } {
-        let reason = ctx.scrub(&reason).replace('\0', " ");
-        let reason = CString::new(reason).expect("NULs replaced");
-        // SAFETY: rk is live; the reason is NUL-terminated and copied by librdkafka.
-        unsafe { sys::rd_kafka_oauthbearer_set_token_failure(rk, reason.as_ptr()) };
     }
 }

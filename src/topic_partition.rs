@@ -8,13 +8,13 @@ use std::collections::HashSet;
 use std::ffi::CString;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::ptr::NonNull;
 
 use rdkafka_sys::bindings as sys;
 
 use crate::consts;
-use crate::error::{ErrorCode, KafkaError, Result};
-use crate::util::{cstr_lossy, cstring, read_err, shorten};
+use crate::error::{cstring, ErrorCode, KafkaError, Result};
+use crate::handle::Handle;
+use crate::util::{cstr_lossy, read_err, shorten};
 
 /// What `auto.offset.reset` will do for a partition that has no committed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -323,7 +323,7 @@ fn check_partition(call: &str, p: &TopicPartition) -> Result<i64> {
 }
 
 /// An owned `rd_kafka_topic_partition_list_t`.
-pub(crate) struct NativeList(NonNull<sys::rd_kafka_topic_partition_list_t>);
+pub(crate) struct NativeList(Handle<sys::rd_kafka_topic_partition_list_t>);
 
 impl NativeList {
     /// An empty list with room for `n` elements.
@@ -331,7 +331,8 @@ impl NativeList {
         let n = i32::try_from(n.max(1)).unwrap_or(i32::MAX);
         // SAFETY: creates an owned, empty list (never null; aborts on OOM).
         let list = unsafe { sys::rd_kafka_topic_partition_list_new(n) };
-        NativeList(NonNull::new(list).expect("rd_kafka_topic_partition_list_new"))
+        // SAFETY: a fresh list we own.
+        NativeList(unsafe { Handle::from_raw(list) }.expect("rd_kafka_topic_partition_list_new"))
     }
 
     /// The list `call` passes to librdkafka, each partition checked ([`check_partition`]) and
@@ -409,23 +410,17 @@ impl NativeList {
     pub(crate) unsafe fn from_raw(
         p: *mut sys::rd_kafka_topic_partition_list_t,
     ) -> Option<NativeList> {
-        NonNull::new(p).map(NativeList)
+        // SAFETY: caller contract.
+        unsafe { Handle::from_raw(p) }.map(NativeList)
     }
 
     pub(crate) fn ptr(&self) -> *mut sys::rd_kafka_topic_partition_list_t {
-        self.0.as_ptr()
+        self.0.ptr()
     }
 
     pub(crate) fn to_partitions(&self) -> Vec<TopicPartition> {
         // SAFETY: the list is valid and ours for this borrow.
         unsafe { list_to_partitions(self.ptr()) }
-    }
-}
-
-impl Drop for NativeList {
-    fn drop(&mut self) {
-        // SAFETY: we own the list; destroyed once.
-        unsafe { sys::rd_kafka_topic_partition_list_destroy(self.ptr()) }
     }
 }
 

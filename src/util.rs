@@ -1,15 +1,10 @@
-//! Private plumbing: C strings, timeouts, panics caught in callbacks.
+//! Private plumbing: C strings, timeouts, a fast hasher. Imports nothing of the crate.
 
-use std::any::Any;
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::ffi::{CStr, CString};
-use std::panic::{self, AssertUnwindSafe};
+use std::ffi::CStr;
 use std::time::Duration;
 
 use libc::c_char;
-
-use crate::error::{KafkaError, Result};
 
 /// A bound on how long a blocking call may wait. Python passes seconds as a float with
 /// `-1` meaning "forever"; Rust passes a [`Duration`] or [`Timeout::Never`].
@@ -85,16 +80,6 @@ pub(crate) unsafe fn read_err<T>(p: *const T) -> i32 {
     unsafe { std::ptr::read(p.cast::<i32>()) }
 }
 
-/// A C string for `what`, or a clear error if `s` holds a NUL byte.
-pub(crate) fn cstring(what: &str, s: &str) -> Result<CString> {
-    CString::new(s).map_err(|e| {
-        KafkaError::invalid_arg(format!(
-            "{what} contains a NUL byte at position {}",
-            e.nul_position()
-        ))
-    })
-}
-
 /// Reads a C error buffer written by librdkafka.
 pub(crate) fn errbuf_str(buf: &[c_char]) -> String {
     let bytes: Vec<u8> = buf
@@ -103,90 +88,6 @@ pub(crate) fn errbuf_str(buf: &[c_char]) -> String {
         .map(|&c| c as u8)
         .collect();
     String::from_utf8_lossy(&bytes).into_owned()
-}
-
-thread_local! {
-    /// A panic caught in a callback that ran on this thread inside a librdkafka call made by
-    /// rkafka (poll, flush, ...); resumed by that call once C has returned.
-    static PENDING_PANIC: RefCell<Option<Box<dyn Any + Send>>> = const { RefCell::new(None) };
-}
-
-/// Runs user code from a C callback that fires on the *caller's* thread (inside poll/flush).
-/// A panic is caught and parked for [`resume_panic`]; returns `None` if `f` panicked.
-#[inline]
-pub(crate) fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
-    #[cold]
-    #[inline(never)]
-    fn park(payload: Box<dyn std::any::Any + Send>) {
-        let _ = PENDING_PANIC.try_with(|p| {
-            let mut p = p.borrow_mut();
-            if p.is_none() {
-                *p = Some(payload);
-            } else {
-                log::error!(target: "rkafka", "a second callback panicked before the first panic could be resumed; it is dropped");
-            }
-        });
-    }
-    // AssertUnwindSafe: the panic is re-raised on this same thread after the C call returns,
-    // so any state the closure broke is observed exactly as if the panic had not been caught.
-    match panic::catch_unwind(AssertUnwindSafe(f)) {
-        Ok(v) => Some(v),
-        Err(payload) => {
-            park(payload);
-            None
-        }
-    }
-}
-
-/// True if a callback on this thread panicked and the panic has not been resumed yet.
-pub(crate) fn panic_pending() -> bool {
-    PENDING_PANIC
-        .try_with(|p| p.borrow().is_some())
-        .unwrap_or(false)
-}
-
-/// Re-raises on the caller's thread a panic caught by [`catch`] during the C call that just
-/// returned. Every entry point that can run callbacks calls this after the C call.
-pub(crate) fn resume_panic() {
-    if let Some(payload) = PENDING_PANIC
-        .try_with(|p| p.borrow_mut().take())
-        .ok()
-        .flatten()
-    {
-        panic::resume_unwind(payload);
-    }
-}
-
-/// Drops (after logging) a panic parked on this thread; used where resuming is not allowed
-/// (inside `Drop`).
-pub(crate) fn discard_panic(context: &str) {
-    if PENDING_PANIC
-        .try_with(|p| p.borrow_mut().take())
-        .ok()
-        .flatten()
-        .is_some()
-    {
-        log::error!(target: "rkafka", "a callback panicked during {context}; the panic cannot be resumed there and was dropped");
-    }
-}
-
-/// Runs user code on a librdkafka-owned thread, where no caller can receive the panic:
-/// the panic is caught and logged, and `default` is returned.
-pub(crate) fn catch_on_foreign_thread<T>(what: &str, default: T, f: impl FnOnce() -> T) -> T {
-    // AssertUnwindSafe: on failure the closure's result is discarded and only `default` is
-    // used, so no partially updated value is observed by rkafka.
-    match panic::catch_unwind(AssertUnwindSafe(f)) {
-        Ok(v) => v,
-        Err(payload) => {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic payload".into());
-            log::error!(target: "rkafka", "{what} panicked on a librdkafka thread (ignored): {msg}");
-            default
-        }
-    }
 }
 
 /// `s` for an error message or `Debug` output: unchanged up to `max` characters, else its first
@@ -286,23 +187,6 @@ mod tests {
             Timeout::from(Duration::from_millis(1500)).as_millis_i32(),
             1500
         );
-    }
-
-    #[test]
-    fn panics_are_parked_and_resumed() {
-        assert!(catch(|| panic!("boom")).is_none());
-        assert!(panic_pending());
-        let r = std::panic::catch_unwind(resume_panic);
-        assert!(r.is_err());
-        assert!(!panic_pending());
-    }
-
-    #[test]
-    fn nul_in_strings_is_refused() {
-        let e = cstring("topic name", "a\0b").unwrap_err();
-        assert!(e
-            .str()
-            .contains("topic name contains a NUL byte at position 1"));
     }
 
     #[test]

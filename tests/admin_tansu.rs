@@ -16,7 +16,7 @@ use rkafka::admin::{
     ScramMechanism, UserScramCredentialAlteration,
 };
 use rkafka::{
-    AdminClient, AdminOptions, Config, Consumer, ErrorCode, Offset, Producer, Rebalance, Record,
+    AdminClient, AdminOptions, Config, Consumer, ErrorCode, Offset, Producer, Record,
     TopicPartition,
 };
 
@@ -443,7 +443,7 @@ print(sorted((g.id, g.state, g.protocol_type, g.protocol, len(g.members)) for g 
             .with("heartbeat.interval.ms", "500"),
     )
     .unwrap();
-    consumer.subscribe(&[&topic], Rebalance::new()).unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while consumer.assignment().map_or(0, |a| a.len()) < 2 {
         assert!(Instant::now() < deadline, "no assignment within 30 s");
@@ -459,7 +459,7 @@ print(sorted((g.id, g.state, g.protocol_type, g.protocol, len(g.members)) for g 
         "{live:?}"
     );
     assert_eq!(ours(&live), py);
-    consumer.close(Duration::from_secs(10)).unwrap();
+    consumer.close_timeout(Duration::from_secs(10)).unwrap();
     drop(consumer);
 
     // Move partition 0's committed offset back and read both again.

@@ -79,7 +79,7 @@ fn run_child(mode: &str, bootstrap: &str, topic: &str, group: &str) {
     };
     let consumer = Consumer::new(conf).unwrap();
     consumer
-        .subscribe(
+        .subscribe_with(
             &[topic],
             Rebalance::new()
                 .on_assign(|_, parts| {
@@ -104,7 +104,7 @@ fn run_child(mode: &str, bootstrap: &str, topic: &str, group: &str) {
                 say(format!("PROCESSED {} {}", m.partition(), m.offset()));
                 std::thread::sleep(processing);
                 let r = if mode == "commit" {
-                    consumer.commit_message(&m, false).map(|_| ())
+                    consumer.commit_message(&m).map(|_| ())
                 } else {
                     consumer.store_offsets(&m)
                 };
@@ -124,7 +124,7 @@ fn run_child(mode: &str, bootstrap: &str, topic: &str, group: &str) {
             Some(Err(e)) => say(format!("ERROR {e}")),
         }
     }
-    let closed = consumer.close(Duration::from_secs(10));
+    let closed = consumer.close_timeout(Duration::from_secs(10));
     say(format!("DONE eof={} close={closed:?}", eof.len()));
 }
 
@@ -238,7 +238,7 @@ fn committed(bootstrap: &str, topic: &str, group: &str) -> BTreeMap<i32, Option<
     let got = c
         .committed(&parts, Duration::from_secs(10))
         .expect("committed offsets");
-    c.close(Duration::from_secs(5)).unwrap();
+    c.close_timeout(Duration::from_secs(5)).unwrap();
     got.iter()
         .map(|t| {
             let o = match t.offset {

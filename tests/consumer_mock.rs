@@ -19,7 +19,7 @@ fn max_poll_interval_exceeded_is_a_typed_error() {
         ("max.poll.interval.ms", "1500".to_string()),
     ]);
     let consumer = Consumer::new(cfg).unwrap();
-    consumer.subscribe(&["maxpoll"], Rebalance::new()).unwrap();
+    consumer.subscribe(&["maxpoll"]).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         assert!(Instant::now() < deadline);
@@ -75,7 +75,7 @@ fn partition_eof_is_typed_and_says_where() {
 fn consume_batch_owned_messages_and_iterator() {
     let c = mock_with("batch", 2, 300);
     let consumer = Consumer::new(group_conf(&c, "g-batch")).unwrap();
-    consumer.subscribe(&["batch"], Rebalance::new()).unwrap();
+    consumer.subscribe(&["batch"]).unwrap();
     let mut owned = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut total = 0;
@@ -101,7 +101,7 @@ fn consume_batch_owned_messages_and_iterator() {
     assert_eq!(values, 300);
 
     let consumer = Consumer::new(group_conf(&c, "g-iter")).unwrap();
-    consumer.subscribe(&["batch"], Rebalance::new()).unwrap();
+    consumer.subscribe(&["batch"]).unwrap();
     let kept: Vec<rkafka::OwnedMessage> = consumer
         .iter()
         .take(5)
@@ -118,23 +118,20 @@ fn commit_metadata_round_trips_into_on_assign() {
     {
         let consumer = Consumer::new(group_conf(&c, "g-meta")).unwrap();
         let done = consumer
-            .commit_offsets(
-                &[TopicPartition::with_offset("meta", 0, 4).metadata("checkpoint-4")],
-                false,
-            )
+            .commit_offsets(&[TopicPartition::with_offset("meta", 0, 4).metadata("checkpoint-4")])
             .unwrap();
-        assert_eq!(done.unwrap()[0].offset, rkafka::Offset::At(4));
+        assert_eq!(done[0].offset, rkafka::Offset::At(4));
         let committed = consumer
             .committed(&[TopicPartition::new("meta", 0)], Duration::from_secs(5))
             .unwrap();
         assert_eq!(committed[0].metadata.as_deref(), Some("checkpoint-4"));
-        consumer.close(Duration::from_secs(5)).unwrap();
+        consumer.close_timeout(Duration::from_secs(5)).unwrap();
     }
     let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
     let s = seen.clone();
     let consumer = Consumer::new(group_conf(&c, "g-meta")).unwrap();
     consumer
-        .subscribe(
+        .subscribe_with(
             &["meta"],
             Rebalance::new().on_assign(move |_, parts| *s.lock().unwrap() = Some(parts[0].clone())),
         )
@@ -166,7 +163,7 @@ fn lost_assignment_calls_on_lost_not_on_revoke() {
     cfg.push(("session.timeout.ms", "3000".to_string()));
     let consumer = Consumer::new(cfg).unwrap();
     consumer
-        .subscribe(
+        .subscribe_with(
             &["lost"],
             Rebalance::new()
                 .on_assign(move |_, p| a.lock().unwrap().push(format!("assign {}", p.len())))

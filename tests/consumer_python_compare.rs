@@ -212,19 +212,15 @@ impl Rk {
             "seek" => unit_json(self.c().seek(&tp_from(&cmd["tp"]))),
             "position" => list_json(self.c().position(&parts_from(cmd))),
             "committed" => list_json(self.c().committed(&parts_from(cmd), ms(cmd, "timeout_ms"))),
-            "commit_offsets" => list_json(
-                self.c()
-                    .commit_offsets(&parts_from(cmd), false)
-                    .map(Option::unwrap),
-            ),
+            "commit_offsets" => list_json(self.c().commit_offsets(&parts_from(cmd))),
             "commit_last" => {
                 let last = self
                     .last
                     .as_ref()
                     .expect("a message was polled before commit_last");
-                list_json(self.c().commit_message(last, false).map(Option::unwrap))
+                list_json(self.c().commit_message(last))
             }
-            "commit" => list_json(self.c().commit(false).map(Option::unwrap)),
+            "commit" => list_json(self.c().commit()),
             "watermarks" => {
                 match self.c().get_watermark_offsets(
                     &tp_from(&cmd["tp"]),
@@ -302,7 +298,7 @@ impl Rk {
                     Err(e) => err_json(&e),
                 }
             }
-            "close" => unit_json(self.c().close(Duration::from_secs(10))),
+            "close" => unit_json(self.c().close_timeout(Duration::from_secs(10))),
             other => panic!("unknown op {other}"),
         }
     }

@@ -63,7 +63,7 @@ fn rust_to_rust_exactly_once_in_order_per_partition() {
     assert_eq!(producer.flush(Duration::from_secs(60)), 0);
 
     let consumer = Consumer::new(broker.group_config(&unique("g"))).unwrap();
-    consumer.subscribe(&[&topic], Rebalance::new()).unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
     let got = consume_n(&consumer, 10_000, Duration::from_secs(120));
     assert_eq!(got.len(), 10_000);
     // Exactly once: every value once.
@@ -88,7 +88,7 @@ fn rust_to_rust_exactly_once_in_order_per_partition() {
     }
     // Nothing more arrives.
     assert!(consume_n(&consumer, 1, Duration::from_secs(2)).is_empty());
-    consumer.close(Duration::from_secs(10)).unwrap();
+    consumer.close_timeout(Duration::from_secs(10)).unwrap();
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn python_to_rust_with_headers_and_timestamps() {
         &[&broker.bootstrap(), &topic, "10000", &TS.to_string()],
     );
     let consumer = Consumer::new(broker.group_config(&unique("g"))).unwrap();
-    consumer.subscribe(&[&topic], Rebalance::new()).unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
     let got = consume_n(&consumer, 10_000, Duration::from_secs(120));
     assert_eq!(got.len(), 10_000);
     let mut seen = vec![false; 10_000];
@@ -130,7 +130,7 @@ fn python_to_rust_with_headers_and_timestamps() {
             assert!(*o > prev);
         }
     }
-    consumer.close(Duration::from_secs(10)).unwrap();
+    consumer.close_timeout(Duration::from_secs(10)).unwrap();
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +195,7 @@ fn two_consumers_split_and_rebalance(strategy: &str) {
     type Events = Arc<Mutex<Vec<Ev>>>;
     let (ea, eb): (Events, Events) = Default::default();
     let a = Consumer::new(cfg.clone()).unwrap();
-    a.subscribe(&[&topic], recorder(&ea)).unwrap();
+    a.subscribe_with(&[&topic], recorder(&ea)).unwrap();
     poll_both_until(&a, None, Duration::from_secs(60), || {
         assigned(&a).len() == 4
     });
@@ -206,7 +206,7 @@ fn two_consumers_split_and_rebalance(strategy: &str) {
     );
 
     let b = Consumer::new(cfg).unwrap();
-    b.subscribe(&[&topic], recorder(&eb)).unwrap();
+    b.subscribe_with(&[&topic], recorder(&eb)).unwrap();
     poll_both_until(&a, Some(&b), Duration::from_secs(90), || {
         assigned(&a).len() == 2 && assigned(&b).len() == 2
     });
@@ -216,7 +216,7 @@ fn two_consumers_split_and_rebalance(strategy: &str) {
     assert_eq!(all, vec![0, 1, 2, 3], "the 4 partitions are split");
 
     // B leaves: its revoke closure runs during close, and A gets everything back.
-    b.close(Duration::from_secs(20)).unwrap();
+    b.close_timeout(Duration::from_secs(20)).unwrap();
     assert!(
         eb.lock()
             .unwrap()
@@ -257,7 +257,7 @@ fn two_consumers_split_and_rebalance(strategy: &str) {
         );
     }
     assert!(matches!(ea.last(), Some(Ev::Assign(_))));
-    a.close(Duration::from_secs(20)).unwrap();
+    a.close_timeout(Duration::from_secs(20)).unwrap();
 }
 
 #[test]
@@ -292,18 +292,15 @@ fn on_assign_shows_committed_offsets_and_can_set_the_start() {
                 .with("enable.auto.commit", "false"),
         )
         .unwrap();
-        c.commit_offsets(
-            &[TopicPartition::with_offset(&topic, 0, 7).metadata("checkpoint")],
-            false,
-        )
-        .unwrap();
-        c.close(Duration::from_secs(10)).unwrap();
+        c.commit_offsets(&[TopicPartition::with_offset(&topic, 0, 7).metadata("checkpoint")])
+            .unwrap();
+        c.close_timeout(Duration::from_secs(10)).unwrap();
     }
     type Seen = Arc<Mutex<BTreeMap<i32, (Offset, Option<String>)>>>;
     let seen: Seen = Arc::default();
     let s = seen.clone();
     let c = Consumer::new(broker.group_config(&group)).unwrap();
-    c.subscribe(
+    c.subscribe_with(
         &[&topic],
         Rebalance::new().on_assign(move |_c, parts| {
             for p in parts.iter_mut() {
@@ -332,7 +329,7 @@ fn on_assign_shows_committed_offsets_and_can_set_the_start() {
     });
     assert_eq!(first[&0], 7, "partition 0 resumes at the committed offset");
     assert_eq!(first[&1], 15, "partition 1 starts where on_assign set it");
-    c.close(Duration::from_secs(10)).unwrap();
+    c.close_timeout(Duration::from_secs(10)).unwrap();
 }
 
 /// `consume(n)` by value (Python: `for msg in consumer.consume(n, t)`): every message once, as
@@ -361,7 +358,7 @@ fn consume_batch_by_value_hands_out_messages_that_outlive_the_consumer() {
             .with("enable.partition.eof", "true"),
     )
     .unwrap();
-    consumer.subscribe(&[&topic], Rebalance::new()).unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
     let mut kept: Vec<rkafka::OwnedMessage> = Vec::new();
     let mut eof_partitions = std::collections::BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -381,7 +378,7 @@ fn consume_batch_by_value_hands_out_messages_that_outlive_the_consumer() {
             }
         }
     }
-    consumer.close(Duration::from_secs(10)).unwrap();
+    consumer.close_timeout(Duration::from_secs(10)).unwrap();
     drop(consumer);
     assert_eq!(eof_partitions.into_iter().collect::<Vec<_>>(), vec![0, 1]);
     // The messages are Send and still readable on another thread.

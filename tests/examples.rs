@@ -101,7 +101,7 @@ fn producer_then_consumer_examples_against_tansu() {
 
 #[test]
 fn eos_transactions_turns_n_inputs_into_n_committed_outputs() {
-    use rkafka::{Consumer, Offset, Producer, Rebalance, Record, TopicPartition};
+    use rkafka::{Consumer, Offset, Producer, Record, TopicPartition};
     use std::time::{Duration, Instant};
     let broker = Tansu::plain();
     let (input, output, group) = (unique("eos-in"), unique("eos-out"), unique("eos-g"));
@@ -150,7 +150,7 @@ fn eos_transactions_turns_n_inputs_into_n_committed_outputs() {
             .with("session.timeout.ms", "6000"),
     )
     .unwrap();
-    c.subscribe(&[&output], Rebalance::new()).unwrap();
+    c.subscribe(&[&output]).unwrap();
     let mut got = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while got.len() < 250 && Instant::now() < deadline {
@@ -213,8 +213,8 @@ fn fill_and_commit(
         .iter()
         .map(|(partition, offset)| TopicPartition::with_offset(topic, *partition, *offset))
         .collect();
-    c.commit_offsets(&tps, false).unwrap();
-    c.close(Duration::from_secs(10)).unwrap();
+    c.commit_offsets(&tps).unwrap();
+    c.close_timeout(Duration::from_secs(10)).unwrap();
 }
 
 /// A new topic with `counts.len()` partitions filled as [`fill_and_commit`] does, and the

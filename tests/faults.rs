@@ -169,7 +169,7 @@ fn read_back(bootstrap: &str, topic: &str, partitions: i32) -> Vec<(i32, i64, u6
             Some(Err(e)) => panic!("read back: {e:?}"),
         }
     }
-    consumer.close(Duration::from_secs(5)).unwrap();
+    consumer.close_timeout(Duration::from_secs(5)).unwrap();
     out
 }
 
@@ -437,7 +437,7 @@ fn read_values(cluster: &MockCluster, topic: &str, expect: usize) -> BTreeMap<i3
         ("isolation.level", "read_committed"),
     ])
     .unwrap();
-    consumer.subscribe(&[topic], Rebalance::new()).unwrap();
+    consumer.subscribe(&[topic]).unwrap();
     let mut out: BTreeMap<i32, Vec<String>> = BTreeMap::new();
     let mut n = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -458,7 +458,7 @@ fn read_values(cluster: &MockCluster, topic: &str, expect: usize) -> BTreeMap<i3
                 .push(String::from_utf8(m.value().unwrap().to_vec()).unwrap());
         }
     }
-    consumer.close(Duration::from_secs(5)).unwrap();
+    consumer.close_timeout(Duration::from_secs(5)).unwrap();
     out
 }
 
@@ -754,7 +754,7 @@ impl Member {
         let run = Arc::new(Mutex::new(GroupRun::default()));
         let r = run.clone();
         consumer
-            .subscribe(
+            .subscribe_with(
                 &[topic],
                 Rebalance::new().on_assign(move |_, parts| {
                     let mut r = r.lock().unwrap();
@@ -799,7 +799,9 @@ impl Member {
 
     /// Closes the consumer and returns what it did.
     fn finish(self) -> GroupRun {
-        self.consumer.close(Duration::from_secs(10)).unwrap();
+        self.consumer
+            .close_timeout(Duration::from_secs(10))
+            .unwrap();
         drop(self.consumer); // releases the rebalance closure's handle on `run`
         Arc::try_unwrap(self.run).unwrap().into_inner().unwrap()
     }
@@ -832,7 +834,7 @@ fn consume_committing(
                 .iter()
                 .map(|(p, o)| TopicPartition::with_offset(topic, *p, *o))
                 .collect();
-            let result = a.consumer.commit_offsets(&tps, false);
+            let result = a.consumer.commit_offsets(&tps);
             let mut r = a.run.lock().unwrap();
             match result {
                 Ok(_) => r.committed.extend(std::mem::take(&mut dirty)),
@@ -1213,7 +1215,7 @@ fn close_is_bounded_when_the_broker_is_killed() {
                 .with("heartbeat.interval.ms", "500")
         };
         let c = Consumer::new(group_conf(&broker)).unwrap();
-        c.subscribe(&[&topic], Rebalance::new()).unwrap();
+        c.subscribe(&[&topic]).unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             assert!(Instant::now() < deadline, "nothing consumed");
@@ -1223,7 +1225,7 @@ fn close_is_bounded_when_the_broker_is_killed() {
         }
         broker.kill();
         let t = Instant::now();
-        let r = c.close(Duration::from_secs(3));
+        let r = c.close_timeout(Duration::from_secs(3));
         let took = t.elapsed();
         assert!(
             took < Duration::from_secs(5),
@@ -1232,15 +1234,15 @@ fn close_is_bounded_when_the_broker_is_killed() {
         // Operations after close are refused clearly; closing twice is a no-op.
         assert_eq!(c.assignment().unwrap_err().code(), ErrorCode::State);
         assert!(matches!(c.poll(Duration::ZERO), Some(Err(e)) if e.code() == ErrorCode::State));
-        assert!(c.close(Duration::from_secs(1)).is_ok());
+        assert!(c.close_timeout(Duration::from_secs(1)).is_ok());
 
         // Drop is bounded the same way.
         let mut broker2 = Tansu::plain();
         let c2 = Consumer::builder(group_conf(&broker2))
-            .close_timeout_on_drop(Duration::from_secs(2))
+            .close_timeout(Duration::from_secs(2))
             .build()
             .unwrap();
-        c2.subscribe(&[&topic], Rebalance::new()).unwrap();
+        c2.subscribe(&[&topic]).unwrap();
         let _ = c2.poll(Duration::from_millis(500));
         broker2.kill();
         let t = Instant::now();

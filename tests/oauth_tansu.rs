@@ -85,9 +85,7 @@ fn producer_consumer_and_admin_authenticate_with_the_closures_token() {
     .oauth_cb(token_cb("tok-consumer", calls[2].clone()))
     .build()
     .unwrap();
-    consumer
-        .subscribe(&[topic.as_str()], Default::default())
-        .unwrap();
+    consumer.subscribe(&[topic.as_str()]).unwrap();
     let mut got = BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while got.len() < 100 && Instant::now() < deadline {
@@ -96,7 +94,7 @@ fn producer_consumer_and_admin_authenticate_with_the_closures_token() {
         }
     }
     assert_eq!(got.len(), 100);
-    consumer.close(Duration::from_secs(10)).unwrap();
+    consumer.close_timeout(Duration::from_secs(10)).unwrap();
 
     for (i, c) in calls.iter().enumerate() {
         assert!(
@@ -225,13 +223,13 @@ fn a_failing_oauth_cb_reaches_error_cb_on_the_consumer_and_admin_client_too() {
         .error_cb(move |e| e2.lock().unwrap().push(e.clone()))
         .build()
         .unwrap();
-    consumer.subscribe(&["t"], Default::default()).unwrap();
+    consumer.subscribe(&["t"]).unwrap();
     let start = Instant::now();
     while !seen(&c_errors) && start.elapsed() < Duration::from_secs(15) {
         assert!(consumer.poll(Duration::from_millis(100)).is_none());
     }
     assert!(seen(&c_errors), "{:?}", c_errors.lock().unwrap());
-    consumer.close(Duration::from_secs(10)).unwrap();
+    consumer.close_timeout(Duration::from_secs(10)).unwrap();
 
     // AdminClient: the request times out at its bound, error_cb saw why.
     let a_errors: Arc<Mutex<Vec<KafkaError>>> = Arc::default();

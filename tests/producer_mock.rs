@@ -41,7 +41,7 @@ fn queue_full_hands_the_record_back_and_produce_wait_is_bounded() {
     }
     let value = b"eleventh".to_vec();
     let err = producer
-        .produce(Record::new("qfull").key("k").value(&value))
+        .try_produce(Record::new("qfull").key("k").value(&value))
         .unwrap_err();
     assert!(err.is_queue_full());
     assert_eq!(err.error.code(), ErrorCode::QueueFull);

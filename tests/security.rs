@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::{captured_logs, create_topic_py, produce_one, unique, within, LogLines, Tansu};
 use rkafka::{
-    AdminClient, Config, Consumer, ErrorCode, KafkaError, MockCluster, Offset, Producer, Rebalance,
-    Record, TopicPartition,
+    AdminClient, Config, Consumer, ErrorCode, KafkaError, MockCluster, Offset, Producer, Record,
+    TopicPartition,
 };
 
 /// Every test finishes within this bound (a hang fails the test, not the suite).
@@ -451,7 +451,7 @@ fn scram_failure_is_reported_within_a_bound_not_retried_into_a_hang_and_leaks_no
         .logger(logs.logger())
         .build()
         .unwrap();
-        consumer.subscribe(&["anything"], Rebalance::new()).unwrap();
+        consumer.subscribe(&["anything"]).unwrap();
         let t = Instant::now();
         let mut auth_err = None;
         while t.elapsed() < Duration::from_secs(5) {
@@ -462,7 +462,7 @@ fn scram_failure_is_reported_within_a_bound_not_retried_into_a_hang_and_leaks_no
             }
         }
         let t = Instant::now();
-        let _ = consumer.close(Duration::from_secs(3));
+        let _ = consumer.close_timeout(Duration::from_secs(3));
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
         let mut texts: Vec<String> = errs.iter().map(|(_, e)| format!("{e} {e:?}")).collect();
         texts.extend(rep.map(|e| format!("{e} {e:?}")));
@@ -532,7 +532,7 @@ fn failed_authentication_never_falls_back_to_unauthenticated_access() {
                     panic!("read without authentication: {m:?}");
                 }
             }
-            let _ = c.close(Duration::from_secs(2));
+            let _ = c.close_timeout(Duration::from_secs(2));
         }
         // What is in the topic: exactly the authenticated producer's ten messages.
         let reader = Consumer::new(

@@ -92,7 +92,7 @@ fn consumer_statistics_show_group_and_lag() {
     .statistics_cb(move |s, _| g.lock().unwrap().push(s.clone()))
     .build()
     .unwrap();
-    c.subscribe(&[topic.as_str()], Default::default()).unwrap();
+    c.subscribe(&[topic.as_str()]).unwrap();
     // Read half, then look for a report with the group up and a lag of about the other half.
     let mut n = 0;
     let deadline = Instant::now() + Duration::from_secs(60);

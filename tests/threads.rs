@@ -263,7 +263,7 @@ fn a_consumer_moved_between_threads_keeps_its_position_and_group() {
         ])
         .unwrap();
         consumer
-            .subscribe(
+            .subscribe_with(
                 &["moved"],
                 Rebalance::new()
                     .on_assign(move |_, _| a.lock().unwrap().push(thread::current().id())),
@@ -289,7 +289,7 @@ fn a_consumer_moved_between_threads_keeps_its_position_and_group() {
         .unwrap();
         let (consumer, second) = thread::spawn(move || {
             let got = take(&consumer, 100);
-            consumer.commit(false).unwrap();
+            consumer.commit().unwrap();
             (consumer, got)
         })
         .join()
@@ -305,7 +305,7 @@ fn a_consumer_moved_between_threads_keeps_its_position_and_group() {
                     Duration::from_secs(5),
                 )
                 .unwrap();
-            consumer.close(Duration::from_secs(5)).unwrap();
+            consumer.close_timeout(Duration::from_secs(5)).unwrap();
             (got, committed)
         })
         .join()

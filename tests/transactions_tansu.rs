@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{create_topic_py, unique, Tansu};
-use rkafka::{Config, Consumer, ErrorCode, Offset, Producer, Rebalance, Record, TopicPartition};
+use rkafka::{Config, Consumer, ErrorCode, Offset, Producer, Record, TopicPartition};
 
 fn consumer(broker: &Tansu, group: &str, extra: &[(&str, &str)]) -> Consumer {
     let mut c: Config = broker
@@ -60,7 +60,7 @@ fn committed_transaction_is_visible_to_read_committed() {
         &unique("g"),
         &[("isolation.level", "read_committed")],
     );
-    c.subscribe(&[&topic], Rebalance::new()).unwrap();
+    c.subscribe(&[&topic]).unwrap();
     let got = drain(&c, 100, Duration::from_secs(60));
     let mut values: Vec<String> = got.into_iter().map(|(_, _, v)| v).collect();
     values.sort_by_key(|v| v[1..].parse::<u32>().unwrap());
@@ -68,7 +68,7 @@ fn committed_transaction_is_visible_to_read_committed() {
         values,
         (0..100).map(|i| format!("v{i}")).collect::<Vec<_>>()
     );
-    c.close(Duration::from_secs(10)).unwrap();
+    c.close_timeout(Duration::from_secs(10)).unwrap();
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn send_offsets_to_transaction_moves_group_offsets_only_on_commit() {
 
     let group = unique("eos-group");
     let c = consumer(&broker, &group, &[]);
-    c.subscribe(&[&input], Rebalance::new()).unwrap();
+    c.subscribe(&[&input]).unwrap();
     let got = drain(&c, 10, Duration::from_secs(60));
     assert_eq!(got.len(), 10);
     let positions = vec![TopicPartition::with_offset(&input, 0, Offset::At(10))];
@@ -135,7 +135,7 @@ fn send_offsets_to_transaction_moves_group_offsets_only_on_commit() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    c.close(Duration::from_secs(10)).unwrap();
+    c.close_timeout(Duration::from_secs(10)).unwrap();
     // A second transaction after close of the consumer still works; a closed producer refuses.
     producer.close(Duration::from_secs(10)).unwrap();
     assert_eq!(

@@ -12,8 +12,9 @@ use super::{
 };
 use crate::config::Config;
 use crate::consts;
+use crate::error::cstring;
 use crate::error::{KafkaError, Result};
-use crate::util::{cstr_lossy, cstring};
+use crate::util::cstr_lossy;
 
 c_enum! {
     /// Python: `confluent_kafka.admin.ResourceType`.

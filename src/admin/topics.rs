@@ -15,9 +15,10 @@ use super::{
     opt_string, require_some, require_unique, AclOperation, AdminClient, AdminOptions, Op,
 };
 use crate::consts;
+use crate::error::cstring;
 use crate::error::{KafkaError, Result};
 use crate::topic_partition::{check_topic_name, topic_cstring};
-use crate::util::{cstr_lossy, cstring};
+use crate::util::cstr_lossy;
 
 /// librdkafka's limits (`RD_KAFKAP_PARTITIONS_MAX`, `RD_KAFKAP_BROKERS_MAX`).
 const MAX_PARTITIONS: i32 = 100_000;

@@ -279,7 +279,7 @@ fn consume(a: &[String]) {
         ("enable.partition.eof", "true"),
     ]))
     .expect("consumer");
-    c.subscribe(&[topic.as_str()], Rebalance::new())
+    c.subscribe(&[topic.as_str()])
         .expect("subscribe");
     let (mut n, mut nbytes, mut errs) = (0u64, 0u64, 0u64);
     let mut t0: Option<Instant> = None;

@@ -1,0 +1,191 @@
+//! The async serving thread: started the first time a producer is used asynchronously, it
+//! serves the producer's queue (delivery reports and callbacks) for as long as the producer
+//! lives, so that no future ever depends on another future (or on anyone) being polled: a
+//! delivery future is woken by its own report, a `send` waiting for room by the reports that
+//! freed it, a flush by the last report.
+//!
+//! Callbacks then run on this thread too (the producer-wide `on_delivery`, `error_cb`, ...; all
+//! `Send + Sync`). A panic in one is kept here and resumed by the producer's next call that
+//! serves or awaits (`poll`, `flush`, any future's poll); a panic in a record's own closure
+//! goes to its future.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
+use std::thread::JoinHandle;
+
+use rdkafka_sys::bindings as sys;
+
+use super::delivery::ProducerState;
+use crate::client::NativeClient;
+use crate::panic::{self, Payload};
+
+/// How long one wait of the serving thread may last before it checks whether to stop (it is
+/// normally woken at once by `rd_kafka_yield`).
+const WAIT_MS: i32 = 1000;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // No user code runs under these locks, so a poisoned one is still consistent.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A future waiting for room in a full queue; `live` is cleared when it no longer waits, so a
+/// stale entry does not take a freed message's wake-up from a real waiter.
+pub(crate) struct RoomWaiter {
+    waker: Waker,
+    live: Arc<AtomicBool>,
+}
+
+/// The producer's async state (inside its callback context).
+#[derive(Default)]
+pub(crate) struct Serving {
+    thread: Mutex<Option<Thread>>,
+    started: AtomicBool,
+    stop: AtomicBool,
+    /// Futures waiting for room, oldest first.
+    room: Mutex<VecDeque<RoomWaiter>>,
+    /// Futures waiting for every report to be served.
+    flush: Mutex<Vec<Waker>>,
+    /// A panic of a producer-wide callback run by the serving thread.
+    panic: Mutex<Option<Payload>>,
+}
+
+struct Thread {
+    handle: JoinHandle<()>,
+    rk: Raw<sys::rd_kafka_t>,
+}
+
+/// A pointer the serving thread may use: the `rd_kafka_t` and the producer's state, both of
+/// which outlive the thread (it is joined by `ProducerState::before_destroy`, before the handle
+/// is destroyed and the context dropped).
+struct Raw<T>(*mut T);
+// SAFETY: see above; the pointees are Sync (`ProducerState`) or thread-safe by librdkafka's
+// contract (`rd_kafka_t`), and live until the thread is joined.
+unsafe impl<T> Send for Raw<T> {}
+
+impl Serving {
+    /// Starts the serving thread unless it runs already.
+    pub(crate) fn ensure(&self, client: &NativeClient<ProducerState>) {
+        if self.started.load(Ordering::Acquire) {
+            return;
+        }
+        let mut thread = lock(&self.thread);
+        if thread.is_some() || self.stop.load(Ordering::Acquire) {
+            return;
+        }
+        let rk = Raw(client.ptr());
+        let state = Raw((client.state() as *const ProducerState).cast_mut());
+        let spawned = std::thread::Builder::new()
+            .name("rkafka-async".into())
+            .spawn(move || serve(rk, state));
+        match spawned {
+            Ok(handle) => {
+                *thread = Some(Thread {
+                    handle,
+                    rk: Raw(client.ptr()),
+                });
+                self.started.store(true, Ordering::Release);
+            }
+            // Futures still make progress through poll()/flush(); say why they may not alone.
+            Err(e) => {
+                log::error!(target: "rkafka", "{}: cannot start the async serving thread ({e}); call poll() to serve delivery reports", client.name())
+            }
+        }
+    }
+
+    /// Stops and joins the serving thread (before the client is destroyed).
+    pub(crate) fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
+        let thread = lock(&self.thread).take();
+        if let Some(t) = thread {
+            // SAFETY: the handle is live (the client is destroyed only after this returns);
+            // rd_kafka_yield wakes the thread's rd_kafka_poll at once.
+            unsafe { sys::rd_kafka_yield(t.rk.0) };
+            if t.handle.join().is_err() {
+                log::error!(target: "rkafka", "the async serving thread panicked");
+            }
+        }
+    }
+
+    /// Resumes a panic a producer-wide callback raised on the serving thread.
+    pub(crate) fn resume_panic(&self) {
+        if !self.started.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Some(p) = lock(&self.panic).take() {
+            std::panic::resume_unwind(p);
+        }
+    }
+
+    fn park(&self, p: Payload) {
+        let mut slot = lock(&self.panic);
+        if slot.is_none() {
+            *slot = Some(p);
+        } else {
+            log::error!(target: "rkafka", "a second callback panicked on the async serving thread before the first panic was resumed; it is dropped");
+        }
+    }
+
+    /// Registers a future waiting for room; returns its liveness flag (clear it when it stops
+    /// waiting).
+    pub(crate) fn wait_for_room(&self, waker: &Waker) -> Arc<AtomicBool> {
+        let live = Arc::new(AtomicBool::new(true));
+        lock(&self.room).push_back(RoomWaiter {
+            waker: waker.clone(),
+            live: live.clone(),
+        });
+        live
+    }
+
+    pub(crate) fn wait_for_flush(&self, waker: &Waker) {
+        lock(&self.flush).push(waker.clone());
+    }
+
+    /// After `freed` reports were served: wakes that many room waiters (all of them, and every
+    /// flush waiter, once nothing is pending).
+    pub(crate) fn served(&self, freed: usize, nothing_pending: bool) {
+        let woken: Vec<Waker> = {
+            let mut room = lock(&self.room);
+            let mut woken = Vec::new();
+            while let Some(w) = room.pop_front() {
+                if !w.live.swap(false, Ordering::AcqRel) {
+                    continue; // it stopped waiting already
+                }
+                woken.push(w.waker);
+                if woken.len() >= freed && !nothing_pending {
+                    break;
+                }
+            }
+            woken
+        };
+        for w in woken {
+            w.wake();
+        }
+        if nothing_pending {
+            let flush = std::mem::take(&mut *lock(&self.flush));
+            for w in flush {
+                w.wake();
+            }
+        }
+    }
+}
+
+/// The serving thread's loop.
+fn serve(rk: Raw<sys::rd_kafka_t>, state: Raw<ProducerState>) {
+    let _client_thread = panic::ClientThread::enter();
+    // SAFETY: the state outlives this thread (see `Raw`).
+    let st = unsafe { &*state.0 };
+    while !st.serving.stop.load(Ordering::Acquire) {
+        let before = st.reported();
+        // SAFETY: the handle outlives this thread (see `Raw`); callbacks catch their panics.
+        unsafe { sys::rd_kafka_poll(rk.0, WAIT_MS) };
+        if let Some(p) = panic::take() {
+            st.serving.park(p);
+        }
+        let freed = st.reported().wrapping_sub(before);
+        if freed > 0 {
+            st.serving.served(freed, st.pending() == 0);
+        }
+    }
+}
