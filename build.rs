@@ -213,9 +213,7 @@ fn ffi_checks(path: &Path) -> String {
             .find(" fn ")
             .and_then(|f| decl[f..].find('(').map(|o| f + o))
         else {
-            fail(&format!(
-                "src/ffi.rs: cannot parse the declaration of {c_name}"
-            ))
+            fail(&format!("src/ffi.rs: cannot parse the declaration of {c_name}"))
         };
         let c = c_fn_type(c_name, &decl[open + 1..], &aliases);
         let _ = writeln!(

@@ -17,7 +17,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use rkafka::{Consumer, ErrorCode, KafkaError, Offset, Producer, Record, TopicPartition};
+use rkafka::{
+    Consumer, ErrorCode, KafkaError, Offset, Producer, Record, TopicPartition,
+};
 
 const USAGE: &str = "usage: eos_transactions <bootstrap> <input-topic> <output-topic> <group> [--max-messages N] [--idle-exit SECONDS] [-X key=value]... [-F file]";
 
@@ -57,7 +59,9 @@ fn main() {
     producer
         .init_transactions(Duration::from_secs(30))
         .unwrap_or_else(|e| fatal(&e));
-    consumer.subscribe(&[&input]).unwrap_or_else(|e| fatal(&e));
+    consumer
+        .subscribe(&[&input])
+        .unwrap_or_else(|e| fatal(&e));
 
     let (mut total, mut in_txn) = (0u64, 0u64);
     let mut txn_started: Option<Instant> = None;

@@ -138,7 +138,9 @@ fn soak(bootstrap: &str, topic: &str, messages: u64, warmup: u64, leak: usize) -
         .topics[topic]
         .partitions
         .len();
-    consumer.subscribe(&[topic]).expect("subscribe");
+    consumer
+        .subscribe(&[topic])
+        .expect("subscribe");
     let deadline = Instant::now() + Duration::from_secs(30);
     while consumer.assignment().map_or(0, |a| a.len()) < partitions {
         assert!(Instant::now() < deadline, "no assignment");

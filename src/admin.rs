@@ -56,9 +56,9 @@ use rdkafka_sys::bindings as sys;
 
 use crate::client::{common_builder_methods, CommonCallbacks, NativeClient, Spec};
 use crate::config::Config;
-use crate::error::cstring;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::metadata::ClusterMetadata;
+use crate::error::cstring;
 use crate::util::{cstr_lossy, errbuf_str, Timeout};
 
 /// Defines a public enum that mirrors a librdkafka C enum (and the Python enum of the same

@@ -16,10 +16,10 @@ use std::time::Duration;
 use rdkafka_sys::bindings as sys;
 
 use crate::client::{CommonCallbacks, NativeClient, Spec};
-use crate::config::Config;
-use crate::error::cstring;
-use crate::error::{ErrorCode, KafkaError, Result};
 use crate::handle::{owned, Handle};
+use crate::config::Config;
+use crate::error::{ErrorCode, KafkaError, Result};
+use crate::error::cstring;
 use crate::topic_partition::topic_cstring;
 use crate::util::cstr_lossy;
 
@@ -62,11 +62,10 @@ impl MockCluster {
         )?;
         // SAFETY: client is live and outlives the cluster (field order); the result is null or a
         // cluster we own.
-        let mcluster =
-            unsafe { Handle::from_raw(sys::rd_kafka_mock_cluster_new(client.ptr(), brokers)) }
-                .ok_or_else(|| {
-                    KafkaError::new(ErrorCode::Fail, "rd_kafka_mock_cluster_new failed")
-                })?;
+        let mcluster = unsafe {
+            Handle::from_raw(sys::rd_kafka_mock_cluster_new(client.ptr(), brokers))
+        }
+        .ok_or_else(|| KafkaError::new(ErrorCode::Fail, "rd_kafka_mock_cluster_new failed"))?;
         // SAFETY: the cluster is live; the string is owned by it and copied here.
         let bootstrap =
             unsafe { cstr_lossy(sys::rd_kafka_mock_cluster_bootstraps(mcluster.ptr())) }
@@ -137,9 +136,7 @@ impl MockCluster {
     pub fn push_request_errors(&self, api_key: i16, errors: &[ErrorCode]) {
         let raw: Vec<i32> = errors.iter().map(|e| e.raw()).collect();
         // SAFETY: the cluster is live; raw holds raw.len() ints, copied by librdkafka.
-        unsafe {
-            crate::ffi::mock_push_request_errors_array(self.ptr(), api_key, raw.len(), raw.as_ptr())
-        }
+        unsafe { crate::ffi::mock_push_request_errors_array(self.ptr(), api_key, raw.len(), raw.as_ptr()) }
     }
 
     /// Makes the next request with `api_key` to broker `id` fail with `error` after `rtt`.
@@ -153,14 +150,7 @@ impl MockCluster {
         let ms = i32::try_from(rtt.as_millis()).unwrap_or(i32::MAX);
         // SAFETY: the cluster is live; the variadic tail is (int err, int rtt_ms) per entry, cnt = 1.
         let code = unsafe {
-            crate::ffi::mock_broker_push_request_error_rtts(
-                self.ptr(),
-                id,
-                api_key,
-                1,
-                error.raw(),
-                ms,
-            )
+            crate::ffi::mock_broker_push_request_error_rtts(self.ptr(), id, api_key, 1, error.raw(), ms)
         };
         KafkaError::from_raw(code).map_or(Ok(()), Err)
     }

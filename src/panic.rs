@@ -56,7 +56,9 @@ pub(crate) fn park(payload: Payload) {
 
 /// True if a callback on this thread panicked and the panic has not been resumed yet.
 pub(crate) fn pending() -> bool {
-    PENDING.try_with(|p| p.borrow().is_some()).unwrap_or(false)
+    PENDING
+        .try_with(|p| p.borrow().is_some())
+        .unwrap_or(false)
 }
 
 /// Takes the panic parked on this thread, if any (to hand it to another thread).

@@ -189,6 +189,7 @@ mod tests {
         );
     }
 
+
     #[test]
     fn long_strings_are_shortened_saying_so() {
         assert_eq!(shorten("abc", 3), "abc");

@@ -186,11 +186,7 @@ fn dropping_half_the_futures_loses_no_delivery_report() {
     assert_eq!(results.len(), 5_000);
     for (i, r) in &results {
         let m = r.as_ref().unwrap_or_else(|e| panic!("message {i}: {e:?}"));
-        assert_eq!(
-            m.tag(),
-            Some(*i),
-            "future {i} resolved with another message's report"
-        );
+        assert_eq!(m.tag(), Some(*i), "future {i} resolved with another message's report");
         assert!(m.offset() >= 0);
     }
     // The dropped futures' messages were delivered too: every report was served once (by the
@@ -239,7 +235,9 @@ fn stream_reads_all_exactly_once(on_tokio: bool) {
     const N: usize = 100_000;
     produce_sync(&broker, &topic, N);
     let mut consumer = Consumer::new(consumer_config(&broker, &unique("g"))).unwrap();
-    consumer.subscribe(&[topic.as_str()]).unwrap();
+    consumer
+        .subscribe(&[topic.as_str()])
+        .unwrap();
     let body = async move {
         let mut seen = BTreeSet::new();
         let mut keys = BTreeSet::new();
@@ -305,7 +303,9 @@ fn stream_wakes_for_messages_produced_after_it_went_idle() {
     let topic = unique("stream-idle");
     create_topic_py(&broker.bootstrap(), &topic, 1, &[]);
     let mut consumer = Consumer::new(consumer_config(&broker, &unique("g"))).unwrap();
-    consumer.subscribe(&[topic.as_str()]).unwrap();
+    consumer
+        .subscribe(&[topic.as_str()])
+        .unwrap();
     let bootstrap = broker.bootstrap();
     let t2 = topic.clone();
     std::thread::spawn(move || {

@@ -533,9 +533,7 @@ fn invalid_topic_names_are_refused_by_produce_subscribe_and_the_mock() {
             (".", "not allowed"),
             (long.as_str(), "the limit is 249"),
         ] {
-            let e = producer
-                .try_produce(Record::new(topic).value("x"))
-                .unwrap_err();
+            let e = producer.try_produce(Record::new(topic).value("x")).unwrap_err();
             assert_eq!(e.error.code(), ErrorCode::InvalidArg);
             assert!(e.error.str().contains(needle), "{topic:?}: {}", e.error);
             assert_eq!(e.record.topic_name(), topic, "the record is handed back");
@@ -566,7 +564,11 @@ fn negative_partition_is_refused() {
             .produce(Record::new("negpart").partition(-3))
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidArg);
-        assert!(e.str().contains("partition -3 is negative"), "{}", e);
+        assert!(
+            e.str().contains("partition -3 is negative"),
+            "{}",
+            e
+        );
     })
 }
 
@@ -780,8 +782,13 @@ fn huge_timeouts_in_produce_wait_and_close_do_not_panic() {
 fn commit_seek_position_store_on_unassigned_partitions() {
     within(LIMIT, || {
         let c = mock_with("unassigned", 2, 4);
-        let conf: Config = group_conf(&c, "g-unassigned").into_iter().collect();
-        let consumer = Consumer::new(conf.with("enable.auto.offset.store", false)).unwrap();
+        let consumer = Consumer::new(
+            group_conf(&c, "g-unassigned")
+                .into_iter()
+                .chain([("enable.auto.offset.store", "false".to_string())])
+                .collect::<Config>(),
+        )
+        .unwrap();
         let tp = TopicPartition::with_offset("unassigned", 0, 3);
         // Seek needs an assigned partition: _UNKNOWN_PARTITION, saying which.
         let e = consumer.seek(&tp).unwrap_err();
@@ -814,7 +821,10 @@ fn commit_seek_position_store_on_unassigned_partitions() {
         assert_eq!(e.code(), ErrorCode::InvalidArg);
         assert!(e.str().contains("empty assignment"), "{e}");
         // Committing the current offsets when none are stored: _NO_OFFSET.
-        assert_eq!(consumer.commit().unwrap_err().code(), ErrorCode::NoOffset);
+        assert_eq!(
+            consumer.commit().unwrap_err().code(),
+            ErrorCode::NoOffset
+        );
         // Committing an explicit offset for any partition is allowed by Kafka (and Python): it
         // becomes the group's committed offset, which is where a later assignment starts.
         consumer.commit_offsets(&[tp]).unwrap();
@@ -874,7 +884,9 @@ fn subscribe_with_an_invalid_regex_names_the_pattern() {
     within(LIMIT, || {
         let c = MockCluster::new(1).unwrap();
         let consumer = Consumer::new(group_conf(&c, "g-regex")).unwrap();
-        let e = consumer.subscribe(&["^(unclosed"]).unwrap_err();
+        let e = consumer
+            .subscribe(&["^(unclosed"])
+            .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidArg);
         assert!(e.str().contains("^(unclosed"), "{e}");
     })
@@ -1145,11 +1157,17 @@ fn consumer_calls_after_close_are_state_errors_and_closing_twice_is_a_no_op() {
         let results: Vec<(&str, Option<KafkaError>)> = vec![
             ("poll", consumer.poll(Duration::ZERO).and_then(|r| r.err())),
             ("consume", consumer.consume(1, Duration::ZERO).err()),
-            ("subscribe", consumer.subscribe(&["cclosed"]).err()),
+            (
+                "subscribe",
+                consumer.subscribe(&["cclosed"]).err(),
+            ),
             ("assign", consumer.assign(&[tp()]).err()),
             ("assignment", consumer.assignment().err()),
             ("commit", consumer.commit().err()),
-            ("commit_offsets", consumer.commit_offsets(&[tp()]).err()),
+            (
+                "commit_offsets",
+                consumer.commit_offsets(&[tp()]).err(),
+            ),
             ("store", consumer.store_offsets_list(&[tp()]).err()),
             ("seek", consumer.seek(&tp()).err()),
             ("position", consumer.position(&[tp()]).err()),
@@ -1288,9 +1306,7 @@ fn panic_in_on_revoke_comes_out_of_close_and_the_consumer_is_closed() {
             .unwrap();
         assert_eq!(poll_n(&consumer, 3), 3);
         let t = Instant::now();
-        let r = catch_unwind(AssertUnwindSafe(|| {
-            consumer.close_timeout(Duration::from_secs(5))
-        }));
+        let r = catch_unwind(AssertUnwindSafe(|| consumer.close_timeout(Duration::from_secs(5))));
         assert_eq!(
             panic_text(&r.expect_err("close resumes the panic")),
             "on_revoke exploded"
@@ -1371,9 +1387,7 @@ fn panics_in_error_and_stats_callbacks_come_out_of_poll() {
         assert_eq!(panic_text(&p), "error_cb exploded");
         // Still usable afterwards. The poll that panicked stopped at that error (the rest stay
         // queued, none is dropped), so a later poll may resume the next one, always the same.
-        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
-            producer.poll(Duration::from_millis(10))
-        })) {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| producer.poll(Duration::from_millis(10)))) {
             assert_eq!(panic_text(&p), "error_cb exploded");
         }
         assert_eq!(producer.len(), 0);
@@ -1400,7 +1414,9 @@ fn panic_in_on_commit_comes_out_of_the_call_that_served_it() {
             .on_commit(|_, _| panic!("on_commit exploded"))
             .build()
             .unwrap();
-        consumer.subscribe(&["panicommit"]).unwrap();
+        consumer
+            .subscribe(&["panicommit"])
+            .unwrap();
         assert_eq!(poll_n(&consumer, 2), 2);
         consumer.commit_async().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);

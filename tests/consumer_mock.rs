@@ -118,7 +118,9 @@ fn commit_metadata_round_trips_into_on_assign() {
     {
         let consumer = Consumer::new(group_conf(&c, "g-meta")).unwrap();
         let done = consumer
-            .commit_offsets(&[TopicPartition::with_offset("meta", 0, 4).metadata("checkpoint-4")])
+            .commit_offsets(
+                &[TopicPartition::with_offset("meta", 0, 4).metadata("checkpoint-4")],
+            )
             .unwrap();
         assert_eq!(done[0].offset, rkafka::Offset::At(4));
         let committed = consumer

@@ -212,7 +212,11 @@ impl Rk {
             "seek" => unit_json(self.c().seek(&tp_from(&cmd["tp"]))),
             "position" => list_json(self.c().position(&parts_from(cmd))),
             "committed" => list_json(self.c().committed(&parts_from(cmd), ms(cmd, "timeout_ms"))),
-            "commit_offsets" => list_json(self.c().commit_offsets(&parts_from(cmd))),
+            "commit_offsets" => list_json(
+                self.c()
+                    .commit_offsets(&parts_from(cmd))
+                    ,
+            ),
             "commit_last" => {
                 let last = self
                     .last

@@ -292,8 +292,10 @@ fn on_assign_shows_committed_offsets_and_can_set_the_start() {
                 .with("enable.auto.commit", "false"),
         )
         .unwrap();
-        c.commit_offsets(&[TopicPartition::with_offset(&topic, 0, 7).metadata("checkpoint")])
-            .unwrap();
+        c.commit_offsets(
+            &[TopicPartition::with_offset(&topic, 0, 7).metadata("checkpoint")],
+        )
+        .unwrap();
         c.close_timeout(Duration::from_secs(10)).unwrap();
     }
     type Seen = Arc<Mutex<BTreeMap<i32, (Offset, Option<String>)>>>;

@@ -799,9 +799,7 @@ impl Member {
 
     /// Closes the consumer and returns what it did.
     fn finish(self) -> GroupRun {
-        self.consumer
-            .close_timeout(Duration::from_secs(10))
-            .unwrap();
+        self.consumer.close_timeout(Duration::from_secs(10)).unwrap();
         drop(self.consumer); // releases the rebalance closure's handle on `run`
         Arc::try_unwrap(self.run).unwrap().into_inner().unwrap()
     }

@@ -85,7 +85,9 @@ fn producer_consumer_and_admin_authenticate_with_the_closures_token() {
     .oauth_cb(token_cb("tok-consumer", calls[2].clone()))
     .build()
     .unwrap();
-    consumer.subscribe(&[topic.as_str()]).unwrap();
+    consumer
+        .subscribe(&[topic.as_str()])
+        .unwrap();
     let mut got = BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while got.len() < 100 && Instant::now() < deadline {

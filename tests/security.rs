@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::{captured_logs, create_topic_py, produce_one, unique, within, LogLines, Tansu};
 use rkafka::{
-    AdminClient, Config, Consumer, ErrorCode, KafkaError, MockCluster, Offset, Producer, Record,
-    TopicPartition,
+    AdminClient, Config, Consumer, ErrorCode, KafkaError, MockCluster, Offset, Producer,
+    Record, TopicPartition,
 };
 
 /// Every test finishes within this bound (a hang fails the test, not the suite).

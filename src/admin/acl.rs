@@ -13,8 +13,8 @@ use super::{
     require_unique, AdminClient, AdminOptions, Op, ResourceType,
 };
 use crate::consts;
-use crate::error::cstring;
 use crate::error::Result;
+use crate::error::cstring;
 
 c_enum! {
     /// Python: `confluent_kafka.admin.ResourcePatternType`.

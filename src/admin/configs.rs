@@ -12,8 +12,8 @@ use super::{
 };
 use crate::config::Config;
 use crate::consts;
-use crate::error::cstring;
 use crate::error::{KafkaError, Result};
+use crate::error::cstring;
 use crate::util::cstr_lossy;
 
 c_enum! {

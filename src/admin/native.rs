@@ -8,8 +8,8 @@ use libc::{c_char, c_int};
 use rdkafka_sys::bindings as sys;
 
 use super::{invalid, invalid_from_errbuf, AdminOptions, Op};
-use crate::error::{KafkaError, Result};
 use crate::handle::{owned, Handle};
+use crate::error::{KafkaError, Result};
 use crate::util::{cstr_lossy, Timeout};
 
 pub(super) use crate::ffi;
@@ -64,11 +64,7 @@ pub(super) struct Options(OptionsHandle);
 impl Options {
     /// Applies every option that is set; one the operation does not take is an
     /// `_INVALID_ARG` error naming it (from librdkafka's own per-operation checks).
-    pub(super) fn new(
-        client: &Handle<sys::rd_kafka_t>,
-        op: Op,
-        o: &AdminOptions,
-    ) -> Result<Options> {
+    pub(super) fn new(client: &Handle<sys::rd_kafka_t>, op: Op, o: &AdminOptions) -> Result<Options> {
         // SAFETY: the client is live; `op.api` is a valid operation, so the result is non-null.
         let raw = unsafe { sys::rd_kafka_AdminOptions_new(client.ptr(), op.api) };
         // SAFETY: a fresh object we own.

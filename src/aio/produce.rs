@@ -175,11 +175,7 @@ impl<'a> Future for SendFuture<'a> {
             let Some(record) = this.record.take() else {
                 return Poll::Ready(Err(polled_after_completion()));
             };
-            let parts = (
-                record.topic_name(),
-                record.key_bytes(),
-                record.value_bytes(),
-            );
+            let parts = (record.topic_name(), record.key_bytes(), record.value_bytes());
             match this.producer.produce_with_completion(record) {
                 Ok(completion) => {
                     this.stop_waiting();

@@ -42,9 +42,7 @@ impl MessageStream<'_> {
         let rk = self.consumer.client().ptr();
         // SAFETY: the client is live; a new reference to its consumer queue (released by
         // `disable` before the client is destroyed).
-        waker.enable(|| unsafe {
-            Handle::from_raw(rdkafka_sys::bindings::rd_kafka_queue_get_consumer(rk))
-        });
+        waker.enable(|| unsafe { Handle::from_raw(rdkafka_sys::bindings::rd_kafka_queue_get_consumer(rk)) });
         // Register before polling: an event that arrives after the queue was found empty wakes
         // this poll's waker.
         waker.register(cx.waker());

@@ -222,12 +222,17 @@ unsafe extern "C" fn oauth_trampoline<S: Sync>(
     panic::catch_on_foreign_thread("the OAuth token refresh", (), || {
         // SAFETY: opaque is our context (alive while rk is); config is null or a NUL-terminated
         // string valid for this call.
-        let (ctx, config) =
-            unsafe { (ClientContext::<S>::from_opaque(opaque), cstr_lossy(config)) };
+        let (ctx, config) = unsafe {
+            (
+                ClientContext::<S>::from_opaque(opaque),
+                cstr_lossy(config),
+            )
+        };
         let Some(f) = &ctx.common.oauth_cb else {
             return;
         };
-        let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&config))) {
+        let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&config)))
+        {
             Ok(Ok(token)) => Ok(token),
             Ok(Err(e)) => Err(format!("oauth_cb failed: {e}")),
             Err(_) => Err("oauth_cb panicked".to_string()),

@@ -68,10 +68,7 @@ pub(crate) struct NativeClient<S: Kind> {
 impl<S: Kind> NativeClient<S> {
     /// Validates the configuration through librdkafka, installs the trampolines (the common
     /// ones, then the kind's own in `setup`) and creates the handle.
-    pub(crate) fn new(
-        spec: Spec<'_, S>,
-        setup: impl FnOnce(&NativeConf),
-    ) -> Result<NativeClient<S>> {
+    pub(crate) fn new(spec: Spec<'_, S>, setup: impl FnOnce(&NativeConf)) -> Result<NativeClient<S>> {
         let conf = spec.config.to_native(&[])?;
         let ctx = AliasableBox::new(ClientContext::new(spec.common, spec.config, spec.state));
         // SAFETY: conf is live and not yet handed over; the opaque is the boxed context, which
@@ -155,8 +152,7 @@ impl<S: Kind> NativeClient<S> {
     /// What is left of a kind's own drop bound for the destruction itself (a consumer that
     /// spent part of its bound closing gives the teardown only the rest).
     pub(crate) fn set_teardown_bound(&self, bound: Duration) {
-        self.teardown_bound_ms
-            .store(millis(bound), Ordering::Relaxed);
+        self.teardown_bound_ms.store(millis(bound), Ordering::Relaxed);
     }
 
     /// Serves queued callbacks on this thread; resumes any panic they raised.
@@ -244,12 +240,7 @@ impl<S: Kind> Drop for NativeClient<S> {
     fn drop(&mut self) {
         log::trace!(target: "rkafka", "destroying {}", self.name);
         // SAFETY: both fields are taken exactly once, here, and never used again.
-        let (rk, ctx) = unsafe {
-            (
-                ManuallyDrop::take(&mut self.rk),
-                ManuallyDrop::take(&mut self.ctx),
-            )
-        };
+        let (rk, ctx) = unsafe { (ManuallyDrop::take(&mut self.rk), ManuallyDrop::take(&mut self.ctx)) };
         let flags = self.destroy_flags.load(Ordering::SeqCst);
         let bound = Duration::from_millis(self.teardown_bound_ms.load(Ordering::Relaxed));
         teardown::destroy(&self.name, bound, move || {

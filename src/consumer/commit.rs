@@ -52,7 +52,8 @@ impl Consumer {
 
     /// Python: `commit(message=msg)`: commits the message's offset + 1 without waiting.
     pub fn commit_message_async(&self, message: &impl MessagePosition) -> Result<()> {
-        let list = NativeList::from_partitions("commit_message_async", &[message.next_position()])?;
+        let list =
+            NativeList::from_partitions("commit_message_async", &[message.next_position()])?;
         self.commit_nowait(Some(&list))
     }
 
@@ -120,11 +121,10 @@ impl Consumer {
         if let Some(e) = KafkaError::from_raw(code) {
             return Err(self.client().refine(e));
         }
-        match offsets.iter().find_map(|p| {
-            p.error
-                .clone()
-                .map(|e| e.with_partition(p.topic.clone(), p.partition))
-        }) {
+        match offsets
+            .iter()
+            .find_map(|p| p.error.clone().map(|e| e.with_partition(p.topic.clone(), p.partition)))
+        {
             Some(e) => Err(e),
             None => Ok(offsets),
         }
@@ -191,11 +191,7 @@ pub(super) unsafe extern "C" fn commit_trampoline(
         };
         let error = KafkaError::from_raw(err);
         // Take the closure out while it runs, so a re-entrant call cannot alias it.
-        let taken = st
-            .on_commit
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let taken = st.on_commit.lock().unwrap_or_else(|p| p.into_inner()).take();
         let Some(mut f) = taken else {
             return true;
         };

@@ -215,6 +215,7 @@ impl MessageBatch {
     }
 }
 
+
 /// Python: `for msg in consumer.consume(n, t)`: each entry by value, as an [`OwnedMessage`]
 /// (no copy) that may be kept or sent to another thread after the batch is gone, or its
 /// error. Each message takes a reference on the client; [`MessageBatch::iter`] (views that
@@ -272,6 +273,7 @@ impl Iterator for BatchIntoIter {
 }
 
 impl ExactSizeIterator for BatchIntoIter {}
+
 
 impl std::fmt::Debug for BatchIntoIter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -40,14 +40,14 @@ use std::time::{Duration, Instant};
 
 use rdkafka_sys::bindings as sys;
 
-pub(crate) use commit::CommitFn;
 pub use commit::DEFAULT_COMMIT_TIMEOUT;
+pub(crate) use commit::CommitFn;
 pub use message::{
     BatchIntoIter, BorrowedMessage, ConsumerGroupMetadata, Iter, MessageBatch, MessagePosition,
     OwnedMessage,
 };
-pub(crate) use rebalance::ConsumerState;
 pub use rebalance::{Rebalance, RebalanceFn};
+pub(crate) use rebalance::ConsumerState;
 
 use crate::client::{common_builder_methods, CommonCallbacks, NativeClient, Spec};
 use crate::config::Config;
@@ -414,9 +414,7 @@ impl Consumer {
             }
             let ms = match deadline {
                 None => -1,
-                Some(d) => {
-                    Timeout::After(d.saturating_duration_since(Instant::now())).as_millis_i32()
-                }
+                Some(d) => Timeout::After(d.saturating_duration_since(Instant::now())).as_millis_i32(),
             };
             if let Some(v) = f(ms) {
                 return Some(v);

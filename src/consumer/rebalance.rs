@@ -184,9 +184,10 @@ impl ConsumerState {
     }
 
     pub(super) fn enter(&self, consumer: &Consumer) -> Enter<'_> {
-        let previous = self
-            .current
-            .swap((consumer as *const Consumer).cast_mut(), Ordering::AcqRel);
+        let previous = self.current.swap(
+            (consumer as *const Consumer).cast_mut(),
+            Ordering::AcqRel,
+        );
         Enter(self, previous)
     }
 
@@ -233,12 +234,8 @@ impl ConsumerState {
         let mut parts = p.parts;
         match fetched {
             Some(Ok(committed)) => self.show_committed(&mut parts, committed),
-            Some(Err(e)) => {
-                log::warn!(target: "rkafka", "on_assign: the committed offsets could not be fetched ({e}); they are shown as Offset::Invalid")
-            }
-            None => {
-                log::debug!(target: "rkafka", "on_assign runs before the committed offsets arrived; they are shown as Offset::Invalid")
-            }
+            Some(Err(e)) => log::warn!(target: "rkafka", "on_assign: the committed offsets could not be fetched ({e}); they are shown as Offset::Invalid"),
+            None => log::debug!(target: "rkafka", "on_assign runs before the committed offsets arrived; they are shown as Offset::Invalid"),
         }
         self.run_closure(Event::Assign, &mut parts);
         if !self.handled.load(Ordering::Acquire) {
@@ -321,12 +318,7 @@ unsafe impl<T> Send for Raw<T> {}
 
 /// The helper thread: fetches the committed offsets of `list`, leaves them in `slot`, and wakes
 /// the consumer (a blocking poll and the stream).
-fn fetch_committed(
-    rk: Raw<sys::rd_kafka_t>,
-    state: Raw<ConsumerState>,
-    list: NativeList,
-    slot: Fetched,
-) {
+fn fetch_committed(rk: Raw<sys::rd_kafka_t>, state: Raw<ConsumerState>, list: NativeList, slot: Fetched) {
     // SAFETY: rk outlives this thread (see Raw); list is ours; librdkafka fills in offsets.
     let code = unsafe { sys::rd_kafka_committed(rk.0, list.ptr(), COMMITTED_FETCH_MS) } as i32;
     let result = match KafkaError::from_raw(code) {
@@ -365,12 +357,7 @@ pub(super) fn inside_rebalance(call: &str) -> KafkaError {
 ///
 /// # Safety
 /// `rk` must be the live instance.
-unsafe fn apply(
-    rk: *mut sys::rd_kafka_t,
-    assign: bool,
-    cooperative: bool,
-    parts: &[TopicPartition],
-) {
+unsafe fn apply(rk: *mut sys::rd_kafka_t, assign: bool, cooperative: bool, parts: &[TopicPartition]) {
     let start: Vec<TopicPartition> = parts
         .iter()
         .map(|p| {
@@ -470,9 +457,7 @@ unsafe fn rebalance(
         if wants_offsets {
             match st.defer_assignment(rk, parts.clone(), cooperative) {
                 Ok(()) => return,
-                Err(e) => {
-                    log::warn!(target: "rkafka", "on_assign: cannot fetch the committed offsets ({e}); running it without them")
-                }
+                Err(e) => log::warn!(target: "rkafka", "on_assign: cannot fetch the committed offsets ({e}); running it without them"),
             }
         }
         st.run_closure(Event::Assign, &mut parts);

@@ -40,8 +40,8 @@ use std::time::{Duration, Instant};
 use rdkafka_sys::bindings as sys;
 
 pub use callback::DeliveryCallback;
-pub(crate) use delivery::ProducerState;
 pub use delivery::{Delivery, DeliveryReport};
+pub(crate) use delivery::ProducerState;
 pub use record::{OwnedRecord, ProduceError, Record};
 
 use crate::client::{common_builder_methods, CommonCallbacks, NativeClient, Spec};

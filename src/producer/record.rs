@@ -279,6 +279,8 @@ impl From<ProduceError<'_>> for KafkaError {
     }
 }
 
+
+
 #[cold]
 fn tag_too_large() -> KafkaError {
     KafkaError::invalid_arg(format!(

@@ -67,12 +67,7 @@ impl Topics {
                 .store((e as *const TopicEntry).cast_mut(), Ordering::Release);
             e.handle.ptr()
         };
-        if let Some(e) = self
-            .map
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(topic)
-        {
+        if let Some(e) = self.map.read().unwrap_or_else(|p| p.into_inner()).get(topic) {
             return Ok(publish(e));
         }
         check_topic_name("produce", topic)?;
@@ -395,6 +390,7 @@ impl Producer {
             }
         }
     }
+
 }
 
 /// A librdkafka headers list holding `headers` (copied).
@@ -437,3 +433,4 @@ fn unsafe_zeroed_vus() -> [sys::rd_kafka_vu_t; 8] {
     // is a valid value (vtype 0 = RD_KAFKA_VTYPE_END).
     unsafe { std::mem::zeroed() }
 }
+

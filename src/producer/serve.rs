@@ -88,9 +88,7 @@ impl Serving {
                 self.started.store(true, Ordering::Release);
             }
             // Futures still make progress through poll()/flush(); say why they may not alone.
-            Err(e) => {
-                log::error!(target: "rkafka", "{}: cannot start the async serving thread ({e}); call poll() to serve delivery reports", client.name())
-            }
+            Err(e) => log::error!(target: "rkafka", "{}: cannot start the async serving thread ({e}); call poll() to serve delivery reports", client.name()),
         }
     }
 
