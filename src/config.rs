@@ -1,9 +1,25 @@
 //! [`Config`]: a librdkafka configuration, taken unchanged from a Python dict, a
 //! `.properties` file or the environment.
 //!
+//! A Python config dict translates line for line, values of any type included, with the
+//! [`config!`](crate::config!) macro:
+//!
+//! ```
+//! let addr = String::from("localhost:9092");
+//! // Python: {'bootstrap.servers': addr, 'session.timeout.ms': 6000, 'enable.auto.commit': False}
+//! let config = rkafka::config! {
+//!     "bootstrap.servers" => addr,
+//!     "session.timeout.ms" => 6000,
+//!     "enable.auto.commit" => false,
+//! };
+//! assert_eq!(config.get("session.timeout.ms"), Some("6000"));
+//! assert_eq!(config.get("enable.auto.commit"), Some("false"));
+//! ```
+//!
+//! or with [`Config::from`] on pairs of one type, or [`Config::set`] on values of any type:
+//!
 //! ```
 //! use rkafka::Config;
-//! // The same keys and values as a confluent-kafka-python dict:
 //! let config = Config::from([
 //!     ("bootstrap.servers", "localhost:9092"),
 //!     ("security.protocol", "SASL_PLAINTEXT"),
@@ -12,10 +28,19 @@
 //!     ("sasl.password", "s3cret"),
 //! ]);
 //! assert!(!format!("{config:?}").contains("s3cret"));
+//!
+//! let group = String::from("orders");
+//! let mut config = Config::new();
+//! config
+//!     .set("session.timeout.ms", 6000)
+//!     .set("enable.auto.commit", false)
+//!     .set("group.id", &group);
+//! assert_eq!(config.get("group.id"), Some("orders"));
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use std::ffi::OsStr;
+use std::fmt::{self, Display};
 use std::path::Path;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
@@ -25,9 +50,58 @@ use rdkafka_sys::bindings as sys;
 
 use crate::error::cstring;
 use crate::error::{ConfigIssue, KafkaError, Result};
-use crate::util::errbuf_str;
+use crate::util::{edit_distance_within, errbuf_str, shorten};
 
-const REDACTED: &str = "[redacted]";
+mod properties;
+mod secrets;
+
+pub(crate) use secrets::Secrets;
+use secrets::REDACTED;
+
+/// How much of a key or value an error message quotes.
+pub(crate) const SHOWN_CHARS: usize = 100;
+
+/// Builds a [`Config`] from `key => value` pairs, the way a Python dict literal reads; values
+/// may be of any type that implements `Display` (numbers, `bool`s as `true`/`false`, strings),
+/// mixed freely.
+///
+/// ```
+/// let addr = "localhost:9092".to_string();
+/// let config = rkafka::config! {
+///     "bootstrap.servers" => addr,
+///     "session.timeout.ms" => 6000,
+///     "enable.auto.commit" => false,
+///     "client.id" => "orders-app",
+/// };
+/// assert_eq!(config.len(), 4);
+/// assert_eq!(config.get("enable.auto.commit"), Some("false"));
+/// assert!(rkafka::config! {}.is_empty());
+/// ```
+///
+/// Clients take it as they take any `Config`:
+///
+/// ```
+/// # fn main() -> rkafka::Result<()> {
+/// let cluster = rkafka::MockCluster::new(1)?;
+/// let producer = rkafka::Producer::new(rkafka::config! {
+///     "bootstrap.servers" => cluster.bootstrap_servers(),
+///     "linger.ms" => 5,
+///     "enable.idempotence" => true,
+/// })?;
+/// # drop(producer);
+/// # Ok(()) }
+/// ```
+#[macro_export]
+macro_rules! config {
+    () => {
+        $crate::Config::new()
+    };
+    ($($key:expr => $value:expr),+ $(,)?) => {{
+        let mut config = $crate::Config::new();
+        $(config.set($key, $value);)+
+        config
+    }};
+}
 
 /// A librdkafka configuration: an ordered set of `key = value` string properties.
 ///
@@ -48,9 +122,11 @@ impl Config {
         Config::default()
     }
 
-    /// Sets `key` to `value`, replacing an earlier value (Python: `conf[key] = value`).
-    pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Config {
-        let (key, value) = (key.into(), value.into());
+    /// Sets `key` to `value`, replacing an earlier value (Python: `conf[key] = value`). The
+    /// value may be of any `Display` type: `6000`, `false` (librdkafka's `true`/`false`, as
+    /// Python's `True`/`False` become), `"all"`, a `String`.
+    pub fn set(&mut self, key: impl Into<String>, value: impl Display) -> &mut Config {
+        let (key, value) = (key.into(), value.to_string());
         match self.entries.iter_mut().find(|(k, _)| *k == key) {
             Some(e) => e.1 = value,
             None => self.entries.push((key, value)),
@@ -59,7 +135,7 @@ impl Config {
     }
 
     /// Builder form of [`Config::set`].
-    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Config {
+    pub fn with(mut self, key: impl Into<String>, value: impl Display) -> Config {
         self.set(key, value);
         self
     }
@@ -94,18 +170,18 @@ impl Config {
     }
 
     /// Adds every entry of `other`, which wins on conflicts (Python: `conf.update(other)`).
-    pub fn extend<K: Into<String>, V: Into<String>>(
-        &mut self,
-        other: impl IntoIterator<Item = (K, V)>,
-    ) {
+    pub fn extend<K: Into<String>, V: Display>(&mut self, other: impl IntoIterator<Item = (K, V)>) {
         for (k, v) in other {
             self.set(k, v);
         }
     }
 
-    /// Loads a Java/kcat-style `.properties` file: `key=value` or `key: value` or `key value`,
-    /// `#` and `!` comment lines, trailing `\` continues a line, `\` escapes (`\n`, `\t`,
-    /// `\uXXXX`, `\=`, `\:`).
+    /// Loads a `.properties` file (Java's, kcat's `-F`), read as UTF-8 text by the rules of
+    /// Java's `Properties.load(Reader)`: `key=value`, `key: value` or `key value`; `#` and `!`
+    /// comment lines; lines end at `\n`, `\r` or `\r\n`; a trailing `\` continues a line;
+    /// `\t`, `\n`, `\r`, `\f`, `\uXXXX` and `\` before any other character are escapes. A
+    /// leading byte-order mark is dropped; an empty key, a malformed `\uXXXX` and half a UTF-16
+    /// surrogate pair are refused naming the file and line. Repeated keys: the last one wins.
     pub fn from_properties_file(path: impl AsRef<Path>) -> Result<Config> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -120,115 +196,79 @@ impl Config {
 
     /// Parses the text of a `.properties` file (see [`Config::from_properties_file`]).
     pub fn from_properties_str(text: &str) -> Result<Config> {
-        let mut config = Config::new();
-        let mut logical = String::new();
-        let mut lineno_start = 0;
-        for (i, raw) in text.lines().enumerate() {
-            let line = raw.trim_start();
-            if logical.is_empty() {
-                if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
-                    continue;
-                }
-                lineno_start = i + 1;
-            }
-            // A line continues when it ends in an odd number of backslashes.
-            let trailing = line.chars().rev().take_while(|&c| c == '\\').count();
-            if trailing % 2 == 1 {
-                logical.push_str(&line[..line.len() - 1]);
-                continue;
-            }
-            logical.push_str(line);
-            let (k, v) = parse_property_line(&logical)
-                .map_err(|e| KafkaError::invalid_arg(format!("line {lineno_start}: {e}")))?;
-            config.set(k, v);
-            logical.clear();
-        }
-        if !logical.is_empty() {
-            let (k, v) = parse_property_line(&logical)
-                .map_err(|e| KafkaError::invalid_arg(format!("line {lineno_start}: {e}")))?;
-            config.set(k, v);
-        }
-        Ok(config)
+        properties::parse(text)
+            .map(Config::from)
+            .map_err(KafkaError::invalid_arg)
     }
 
     /// Reads every environment variable starting with `prefix` (e.g. `KAFKA_`): the rest of the
     /// name, lower-cased, with `_` turned into `.` (`__` into a literal `_`), is the property:
     /// `KAFKA_BOOTSTRAP_SERVERS=host:9092` gives `bootstrap.servers=host:9092`.
-    pub fn from_env(prefix: &str) -> Config {
-        Config::from_env_vars(prefix, std::env::vars())
+    ///
+    /// Variables without the prefix are skipped, whatever bytes they hold. One with the prefix
+    /// whose name or value is not UTF-8 is an error naming the variable (and its value, shown
+    /// escaped, unless the property is a secret); every such variable is named at once.
+    pub fn from_env(prefix: &str) -> Result<Config> {
+        Config::from_env_vars(prefix, std::env::vars_os())
     }
 
     /// [`Config::from_env`] over any list of variables (for tests and sandboxes).
-    pub fn from_env_vars<K: AsRef<str>, V: Into<String>>(
+    pub fn from_env_vars<K: AsRef<OsStr>, V: AsRef<OsStr>>(
         prefix: &str,
         vars: impl IntoIterator<Item = (K, V)>,
-    ) -> Config {
-        let mut entries: Vec<(String, String)> = vars
-            .into_iter()
-            .filter_map(|(k, v)| {
-                let rest = k.as_ref().strip_prefix(prefix)?;
-                if rest.is_empty() {
-                    return None;
-                }
-                Some((env_name_to_property(rest), v.into()))
-            })
-            .collect();
-        // Deterministic order regardless of the environment's.
-        entries.sort();
-        let mut c = Config::new();
-        c.extend(entries);
-        c
-    }
-
-    /// True if `key` names a property whose value must never be shown: any `*password*`,
-    /// `*secret*`, `*passphrase*`, `*token*`, `*credential*`, `*private.key*`, `ssl.key.pem`,
-    /// `ssl_key`, `sasl.oauthbearer.config`.
-    pub fn is_sensitive(key: &str) -> bool {
-        let k = key.to_ascii_lowercase();
-        [
-            "password",
-            "secret",
-            "passphrase",
-            "token",
-            "credential",
-            "private.key",
-            "private_key",
-        ]
-        .iter()
-        .any(|s| k.contains(s))
-            || matches!(
-                k.as_str(),
-                "ssl.key.pem" | "ssl_key" | "sasl.oauthbearer.config" | "ssl.keystore.pem"
-            )
-            || k.ends_with(".key.pem")
-    }
-
-    /// The values of every sensitive entry (for scrubbing log and error text).
-    pub(crate) fn secret_values(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut add = |s: &str, min: usize| {
-            if s.len() >= min && !out.iter().any(|o| o == s) {
-                out.push(s.to_string());
-            }
-        };
-        for (k, v) in &self.entries {
-            if !Config::is_sensitive(k) {
+    ) -> Result<Config> {
+        let mut entries: Vec<(String, String)> = Vec::new();
+        let mut bad: Vec<String> = Vec::new();
+        for (name, value) in vars {
+            let (name, value) = (name.as_ref(), value.as_ref());
+            if !name.as_encoded_bytes().starts_with(prefix.as_bytes()) {
                 continue;
             }
-            add(v, 3);
-            // Structured secrets (sasl.oauthbearer.config's `k=v k=v`, URLs with credentials)
-            // get quoted in part by librdkafka's errors ("... beginning at: k=v"): every piece
-            // and every value is a secret of its own.
-            for piece in v.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
-                add(piece, 4);
-                if let Some((_, value)) = piece.split_once('=') {
-                    add(value, 4);
-                }
+            let Some(rest) = name.to_str().map(|n| &n[prefix.len()..]) else {
+                bad.push(format!(
+                    "environment variable {:?} has a name that is not valid UTF-8",
+                    name
+                ));
+                continue;
+            };
+            if rest.is_empty() {
+                continue;
+            }
+            let key = env_name_to_property(rest);
+            match value.to_str() {
+                Some(v) => entries.push((key, v.to_string())),
+                None if Config::is_sensitive(&key) => bad.push(format!(
+                    "environment variable {} (for {key}) is not valid UTF-8; its value is not \
+                     shown: it is a secret",
+                    name.to_string_lossy()
+                )),
+                None => bad.push(format!(
+                    "environment variable {} (for {key}) is not valid UTF-8: {}",
+                    name.to_string_lossy(),
+                    shorten(&format!("{value:?}"), SHOWN_CHARS)
+                )),
             }
         }
-        // Longest first, so a whole value is redacted before any piece of it.
-        out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        out
+        if !bad.is_empty() {
+            return Err(KafkaError::invalid_arg(bad.join("; ")));
+        }
+        // Deterministic order regardless of the environment's.
+        entries.sort();
+        Ok(entries.into_iter().collect())
+    }
+
+    /// True if `key`'s value must never be shown: librdkafka's secret properties
+    /// (`sasl.password`, `ssl.key.password`, `ssl.key.pem`, `sasl.oauthbearer.config`, ...),
+    /// any key whose name says password, secret, passphrase, token, credential, private key or
+    /// API key, or whose last word is `key`, and misspellings of these (`sasl.pasword`).
+    /// `Debug`, `Display` and errors show such values as `[redacted]`.
+    pub fn is_sensitive(key: &str) -> bool {
+        secrets::is_secret_key(key)
+    }
+
+    /// The secret values of this configuration, to scrub out of log lines and error strings.
+    pub(crate) fn secrets(&self) -> Secrets {
+        Secrets::new(self.iter())
     }
 
     /// Validates the configuration through librdkafka without creating a client: every bad
@@ -267,9 +307,9 @@ impl Config {
                 continue;
             }
             let shown = if Config::is_sensitive(key) {
-                REDACTED
+                REDACTED.into()
             } else {
-                value.as_str()
+                shorten(value, SHOWN_CHARS)
             };
             let (ck, cv) = match (cstring("property name", key), cstring("value", value)) {
                 (Ok(k), Ok(v)) => (k, v),
@@ -301,11 +341,11 @@ impl Config {
                     suggestions: suggest(key),
                 }),
                 _ => {
-                    let mut reason = errbuf_str(&errbuf);
-                    if Config::is_sensitive(key) && !value.is_empty() {
-                        reason = reason.replace(value.as_str(), REDACTED);
-                    }
-                    if !reason.contains(shown) {
+                    let errbuf = errbuf_str(&errbuf);
+                    let mut reason = Secrets::new([(key.as_str(), value.as_str())])
+                        .scrub(&errbuf)
+                        .into_owned();
+                    if !reason.contains(shown.as_ref()) {
                         reason = format!("value \"{shown}\" refused: {reason}");
                     }
                     issues.push(ConfigIssue {
@@ -373,56 +413,6 @@ fn env_name_to_property(rest: &str) -> String {
     out
 }
 
-fn unescape_properties(s: &str) -> std::result::Result<String, String> {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('f') => out.push('\u{c}'),
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                let cp = u32::from_str_radix(&hex, 16)
-                    .map_err(|_| format!("bad \\u escape `\\u{hex}`"))?;
-                out.push(char::from_u32(cp).ok_or_else(|| format!("bad \\u escape `\\u{hex}`"))?);
-            }
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    Ok(out)
-}
-
-fn parse_property_line(line: &str) -> std::result::Result<(String, String), String> {
-    // The key ends at the first unescaped '=', ':' or whitespace.
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'=' | b':' | b' ' | b'\t' => break,
-            _ => i += 1,
-        }
-    }
-    let i = i.min(bytes.len());
-    let key = unescape_properties(&line[..i])?;
-    let mut rest = line[i..].trim_start_matches([' ', '\t']);
-    if let Some(r) = rest.strip_prefix(['=', ':']) {
-        rest = r.trim_start_matches([' ', '\t']);
-    }
-    let value = unescape_properties(rest)?;
-    if key.is_empty() {
-        return Err("missing property name".into());
-    }
-    Ok((key, value))
-}
-
 /// All librdkafka property names, read once from `rd_kafka_conf_properties_show`.
 fn property_names() -> &'static [String] {
     static NAMES: OnceLock<Vec<String>> = OnceLock::new();
@@ -468,34 +458,29 @@ fn property_names() -> &'static [String] {
     })
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-/// Up to three valid property names close to `key`.
+/// Up to three valid property names close to `key`. The work is bounded: a key much longer
+/// than every property name gets no suggestions (no name is within reach), and the edit
+/// distance is only computed within its limit.
 fn suggest(key: &str) -> Vec<String> {
+    let names = property_names();
+    let longest = names.iter().map(String::len).max().unwrap_or(0);
+    if key.len() > 2 * longest {
+        return Vec::new();
+    }
     let k = key.to_ascii_lowercase().replace(['_', '-'], ".");
-    let mut scored: Vec<(usize, &String)> = property_names()
+    let mut scored: Vec<(usize, &String)> = names
         .iter()
         .filter_map(|name| {
-            let d = edit_distance(&k, name);
             let limit = (name.len().max(k.len()) / 3).max(2);
-            if d <= limit {
+            if let Some(d) = edit_distance_within(&k, name, limit) {
                 Some((d, name))
             } else if k.len() >= 5
-                && (name.ends_with(&format!(".{k}")) || name.starts_with(&format!("{k}.")))
+                && (name
+                    .strip_suffix(k.as_str())
+                    .is_some_and(|head| head.ends_with('.'))
+                    || name
+                        .strip_prefix(k.as_str())
+                        .is_some_and(|tail| tail.starts_with('.')))
             {
                 Some((limit + 1, name))
             } else {
@@ -536,7 +521,7 @@ impl fmt::Display for Config {
     }
 }
 
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Config {
+impl<K: Into<String>, V: Display> FromIterator<(K, V)> for Config {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut c = Config::new();
         c.extend(iter);
@@ -544,35 +529,37 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Config {
     }
 }
 
-impl<K: Into<String>, V: Into<String>> Extend<(K, V)> for Config {
+impl<K: Into<String>, V: Display> Extend<(K, V)> for Config {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         Config::extend(self, iter)
     }
 }
 
-impl<K: Into<String>, V: Into<String>, const N: usize> From<[(K, V); N]> for Config {
+impl<K: Into<String>, V: Display, const N: usize> From<[(K, V); N]> for Config {
     fn from(a: [(K, V); N]) -> Self {
         a.into_iter().collect()
     }
 }
 
-impl<K: Into<String>, V: Into<String>> From<Vec<(K, V)>> for Config {
+impl<K: Into<String>, V: Display> From<Vec<(K, V)>> for Config {
     fn from(v: Vec<(K, V)>) -> Self {
         v.into_iter().collect()
     }
 }
 
-impl<K: Into<String> + Ord, V: Into<String>> From<BTreeMap<K, V>> for Config {
+impl<K: Into<String> + Ord, V: Display> From<BTreeMap<K, V>> for Config {
     fn from(m: BTreeMap<K, V>) -> Self {
         m.into_iter().collect()
     }
 }
 
-impl<K: Into<String> + Ord, V: Into<String>, S> From<HashMap<K, V, S>> for Config {
+impl<K: Into<String> + Ord, V: Display, S> From<HashMap<K, V, S>> for Config {
     /// Entries are sorted by key so the result does not depend on hash order.
     fn from(m: HashMap<K, V, S>) -> Self {
-        let mut v: Vec<(String, String)> =
-            m.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let mut v: Vec<(String, String)> = m
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.to_string()))
+            .collect();
         v.sort();
         v.into_iter().collect()
     }
@@ -643,37 +630,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pieces_of_structured_secrets_are_secrets_too() {
-        let c = Config::from([
-            (
-                "sasl.oauthbearer.config",
-                "principal=alice extension_traceId=Ext-S3cret bogus=Tail-S3cret",
-            ),
-            ("sasl.password", "pw1"),
-            ("client.id", "not-secret"),
-        ]);
-        let s = c.secret_values();
-        assert_eq!(
-            s[0],
-            "principal=alice extension_traceId=Ext-S3cret bogus=Tail-S3cret"
-        );
-        for piece in [
-            "bogus=Tail-S3cret",
-            "Tail-S3cret",
-            "Ext-S3cret",
-            "alice",
-            "pw1",
-        ] {
-            assert!(s.iter().any(|x| x == piece), "{piece} missing from {s:?}");
-        }
-        assert!(!s.iter().any(|x| x.contains("not-secret")));
-        assert!(
-            s.windows(2).all(|w| w[0].len() >= w[1].len()),
-            "longest first"
-        );
-    }
-
-    #[test]
     fn properties_file_syntax() {
         let text = "# comment\n! also comment\nbootstrap.servers = a:1,\\\n   b:2\nsasl.mechanisms: PLAIN\nclient.id rk\\u0061fka\n\n  linger.ms=5\nkey\\=with\\:seps=v\n";
         let c = Config::from_properties_str(text).unwrap();
@@ -695,7 +651,8 @@ mod tests {
                 ("OTHER", "y"),
                 ("KAFKA_", "z"),
             ],
-        );
+        )
+        .unwrap();
         assert_eq!(c.get("bootstrap.servers"), Some("h:9092"));
         assert_eq!(c.get("ssl_key"), Some("x"));
         assert_eq!(c.len(), 2);
@@ -745,5 +702,99 @@ mod tests {
         );
         assert!(issues[2].reason.contains(".error_cb("));
         assert!(!e.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn env_values_that_are_not_utf8_are_named_every_one() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let bytes = |b: &[u8]| OsString::from_vec(b.to_vec());
+        let e = Config::from_env_vars(
+            "KAFKA_",
+            [
+                (bytes(b"OTHER"), bytes(b"\xff")),
+                (bytes(b"KAFKA_SASL_PASSWORD"), bytes(b"pw\xff")),
+                (bytes(b"KAFKA_CLIENT_ID"), bytes(b"id\xff")),
+                (bytes(b"KAFKA_LINGER_MS"), bytes(b"5")),
+            ],
+        )
+        .unwrap_err();
+        let s = e.str();
+        assert!(s.contains("KAFKA_SASL_PASSWORD (for sasl.password)"), "{s}");
+        assert!(s.contains("KAFKA_CLIENT_ID (for client.id)"), "{s}");
+        assert!(s.contains("\"id\\xFF\""), "{s}");
+        assert!(!s.contains("pw") && !s.contains("OTHER"), "{s}");
+    }
+
+    #[test]
+    fn values_of_any_display_type() {
+        let addr = String::from("h:1");
+        let mut c = Config::new();
+        c.set("session.timeout.ms", 6000)
+            .set("enable.auto.commit", false)
+            .set("bootstrap.servers", &addr)
+            .set("client.id", addr.clone())
+            .set("acks", "all")
+            .set("linger.ms", 5u64);
+        let want = [
+            ("session.timeout.ms", "6000"),
+            ("enable.auto.commit", "false"),
+            ("bootstrap.servers", "h:1"),
+            ("client.id", "h:1"),
+            ("acks", "all"),
+            ("linger.ms", "5"),
+        ];
+        assert_eq!(c.iter().collect::<Vec<_>>(), want);
+        let m = crate::config! {
+            "session.timeout.ms" => 6000,
+            "enable.auto.commit" => false,
+            "bootstrap.servers" => &addr,
+            "client.id" => addr.clone(),
+            "acks" => "all",
+            "linger.ms" => 5u64
+        };
+        assert_eq!(m, c);
+        assert_eq!(Config::from([("a", 1), ("b", 2)]).get("b"), Some("2"));
+        assert_eq!(Config::from([("a", "x")]).get("a"), Some("x"));
+        assert!(c.with("enable.idempotence", true).validate().is_ok());
+    }
+
+    /// Exactly these librdkafka properties are treated as secrets: the names that say so, and
+    /// no other (a fuzzy match must not hide an ordinary setting).
+    #[test]
+    fn the_librdkafka_properties_treated_as_secrets() {
+        let secret: Vec<&str> = property_names()
+            .iter()
+            .map(String::as_str)
+            .filter(|n| Config::is_sensitive(n))
+            .collect();
+        assert_eq!(
+            secret,
+            [
+                "oauthbearer_token_refresh_cb",
+                "sasl.oauthbearer.assertion.private.key.file",
+                "sasl.oauthbearer.assertion.private.key.passphrase",
+                "sasl.oauthbearer.assertion.private.key.pem",
+                "sasl.oauthbearer.client.credentials.client.id",
+                "sasl.oauthbearer.client.credentials.client.secret",
+                "sasl.oauthbearer.client.secret",
+                "sasl.oauthbearer.config",
+                "sasl.oauthbearer.token.endpoint.url",
+                "sasl.password",
+                "ssl.key.password",
+                "ssl.key.pem",
+                "ssl.keystore.password",
+                "ssl_key",
+            ]
+        );
+    }
+
+    #[test]
+    fn suggestions_for_long_keys_are_bounded() {
+        assert_eq!(suggest("bootstrap.srvers"), ["bootstrap.servers"]);
+        assert!(suggest(&"bootstrap.servers".repeat(10)).is_empty());
+        let t = std::time::Instant::now();
+        assert!(suggest(&"x".repeat(1 << 20)).is_empty());
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use rdkafka_sys::bindings as sys;
 
 use crate::handle::Handle;
-use crate::util::cstr_lossy;
+use crate::util::{cstr_lossy, shorten};
 
 include!(concat!(env!("OUT_DIR"), "/error_codes.rs"));
 
@@ -64,8 +64,9 @@ pub struct ConfigIssue {
 }
 
 impl fmt::Display for ConfigIssue {
+    /// A key longer than 100 characters is shown shortened (saying so).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}`: {}", self.key, self.reason)?;
+        write!(f, "`{}`: {}", shorten(&self.key, 100), self.reason)?;
         if !self.suggestions.is_empty() {
             write!(
                 f,

@@ -26,7 +26,8 @@
 //! | confluent-kafka-python | rkafka |
 //! |---|---|
 //! | `Producer(conf)`, `Consumer(conf)`, `AdminClient(conf)` | [`Producer::new`], [`Consumer::new`], [`AdminClient::new`]; `::builder` for the callables |
-//! | a config dict | [`Config`] (`Config::from([...])`, [`Config::from_properties_file`], [`Config::from_env`]) |
+//! | a config dict | [`Config`] ([`config!`]`{ "session.timeout.ms" => 6000, .. }`, `Config::from([...])`, [`Config::from_properties_file`], [`Config::from_env`]) |
+//! | `print(tp)`, `print(tp.offset)`, `print(msg.timestamp())` | `Display` of [`TopicPartition`], [`Offset`], [`Timestamp`] (the same text) |
 //! | `conf['error_cb']`, `throttle_cb`, `stats_cb`, `logger` | `.error_cb(..)`, `.throttle_cb(..)`, `.stats_cb(..)`, `.logger(..)` on [`ProducerBuilder`], [`ConsumerBuilder`], [`AdminClientBuilder`] |
 //! | `conf['oauth_cb']` | `.oauth_cb(\|oauthbearer_config\| Ok(OAuthToken { .. }))` on the three builders ([`OAuthToken`]) |
 //! | `conf['stats_cb']` parsed | `.statistics_cb(\|stats: &Statistics, json\| ..)` (feature `stats`, `rkafka::Statistics`) |

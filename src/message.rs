@@ -12,7 +12,13 @@ use rdkafka_sys::bindings as sys;
 use crate::error::KafkaError;
 use crate::util::cstr_lossy;
 
-/// A message timestamp, as Python's `Message.timestamp()` returns `(type, value)`.
+/// A message timestamp, as Python's `Message.timestamp()` returns `(type, value)`; `Display`
+/// prints that tuple:
+///
+/// ```
+/// use rkafka::Timestamp;
+/// assert_eq!(Timestamp::CreateTime(1_700_000_000_000).to_string(), "(1, 1700000000000)");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timestamp {
     /// `TIMESTAMP_NOT_AVAILABLE`.
@@ -21,6 +27,19 @@ pub enum Timestamp {
     CreateTime(i64),
     /// `TIMESTAMP_LOG_APPEND_TIME`: set by the broker, milliseconds since the epoch.
     LogAppendTime(i64),
+}
+
+impl std::fmt::Display for Timestamp {
+    /// Python's `print(msg.timestamp())`: the `(type, value)` tuple, with Python's
+    /// `TIMESTAMP_*` numbers: `(1, 1700000000000)` for a create time, `(2, ..)` for a log
+    /// append time, `(0, -1)` when not available (librdkafka's value then).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Timestamp::NotAvailable => f.write_str("(0, -1)"),
+            Timestamp::CreateTime(t) => write!(f, "(1, {t})"),
+            Timestamp::LogAppendTime(t) => write!(f, "(2, {t})"),
+        }
+    }
 }
 
 impl Timestamp {
@@ -330,5 +349,20 @@ impl Message {
     /// Python: `msg.error()`.
     pub fn error(&self) -> Option<&KafkaError> {
         self.error.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_display_is_pythons_tuple() {
+        assert_eq!(
+            Timestamp::CreateTime(1_700_000_000_000).to_string(),
+            "(1, 1700000000000)"
+        );
+        assert_eq!(Timestamp::LogAppendTime(5).to_string(), "(2, 5)");
+        assert_eq!(Timestamp::NotAvailable.to_string(), "(0, -1)");
     }
 }

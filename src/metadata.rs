@@ -6,10 +6,9 @@ use std::ptr;
 
 use rdkafka_sys::bindings as sys;
 
-use crate::error::cstring;
 use crate::error::{KafkaError, Result};
 use crate::handle::Handle;
-use crate::topic_partition::validate_topic_name;
+use crate::topic_partition::topic_cstring;
 use crate::util::{cstr_lossy, read_err, Timeout};
 
 /// Python: `ClusterMetadata`.
@@ -92,9 +91,7 @@ impl ClusterMetadata {
         let rkt = match topic {
             None => None,
             Some(t) => {
-                validate_topic_name(t)
-                    .map_err(|e| KafkaError::invalid_arg(format!("list_topics: {}", e.str())))?;
-                let c = cstring("topic name", t)?;
+                let c = topic_cstring("list_topics", t)?;
                 // SAFETY: rk is live; c is NUL-terminated; a null conf means defaults. The result
                 // is null or a new reference we own.
                 let rkt = unsafe {

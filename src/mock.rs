@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::error::cstring;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::handle::{owned, Handle};
+use crate::topic_partition::topic_cstring;
 use crate::util::cstr_lossy;
 
 owned!(sys::rd_kafka_mock_cluster_t => sys::rd_kafka_mock_cluster_destroy,
@@ -96,13 +97,12 @@ impl MockCluster {
         partitions: i32,
         replication_factor: i32,
     ) -> Result<()> {
-        crate::topic_partition::validate_topic_name(topic)?;
+        let t = topic_cstring("create_topic", topic)?;
         if partitions < 1 || replication_factor < 1 {
             return Err(KafkaError::invalid_arg(format!(
                 "partitions ({partitions}) and replication factor ({replication_factor}) must be at least 1"
             )));
         }
-        let t = cstring("topic name", topic)?;
         // SAFETY: the cluster is live; t is NUL-terminated and copied.
         let code = unsafe {
             sys::rd_kafka_mock_topic_create(self.ptr(), t.as_ptr(), partitions, replication_factor)
@@ -167,7 +167,7 @@ impl MockCluster {
 
     /// Moves partition `partition` of `topic` to leader `broker_id`.
     pub fn set_partition_leader(&self, topic: &str, partition: i32, broker_id: i32) -> Result<()> {
-        let t = cstring("topic name", topic)?;
+        let t = topic_cstring("set_partition_leader", topic)?;
         // SAFETY: the cluster is live; t is NUL-terminated.
         let code = unsafe {
             sys::rd_kafka_mock_partition_set_leader(self.ptr(), t.as_ptr(), partition, broker_id)

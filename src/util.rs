@@ -90,6 +90,50 @@ pub(crate) fn errbuf_str(buf: &[c_char]) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// `s` for an error message or `Debug` output: unchanged up to `max` characters, else its first
+/// `max` characters and a note of how long it is (a 1 MB key must not make a 1 MB message).
+pub(crate) fn shorten(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => Cow::Borrowed(s),
+        Some((cut, _)) => Cow::Owned(format!("{}… ({} bytes, shortened)", &s[..cut], s.len())),
+    }
+}
+
+/// The Levenshtein distance between `a` and `b` if it is at most `max`, else `None`; the work is
+/// bounded by `len(a) × (2·max + 1)` (only the band of the table within `max` of the diagonal
+/// is filled), so a huge input costs no more than its length.
+pub(crate) fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    // Cells outside the band count as "more than max".
+    let over = max + 1;
+    let mut prev: Vec<usize> = (0..=b.len()).map(|j| j.min(over)).collect();
+    let mut cur = vec![over; b.len() + 1];
+    for i in 1..=a.len() {
+        let (lo, hi) = (i.saturating_sub(max).max(1), (i + max).min(b.len()));
+        // The cells just left and right of the band bound it (the rest is never read).
+        cur[lo - 1] = if lo == 1 { i.min(over) } else { over };
+        for j in lo..=hi {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1)
+                .min(cur[j - 1] + 1)
+                .min(prev[j - 1] + cost)
+                .min(over);
+        }
+        if let Some(right) = cur.get_mut(hi + 1) {
+            *right = over;
+        }
+        if lo <= hi && cur[lo - 1..=hi].iter().all(|&d| d > max) {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    (prev[b.len()] <= max).then_some(prev[b.len()])
+}
+
 /// A small, fast, non-cryptographic hasher (FxHash) for the producer's topic-handle cache:
 /// SipHash would cost a noticeable share of the per-message budget.
 #[derive(Default, Clone, Copy)]
@@ -143,5 +187,31 @@ mod tests {
             Timeout::from(Duration::from_millis(1500)).as_millis_i32(),
             1500
         );
+    }
+
+    #[test]
+    fn long_strings_are_shortened_saying_so() {
+        assert_eq!(shorten("abc", 3), "abc");
+        let s = "é".repeat(10);
+        assert_eq!(shorten(&s, 4), "éééé… (20 bytes, shortened)");
+    }
+
+    #[test]
+    fn bounded_edit_distance() {
+        assert_eq!(edit_distance_within("kitten", "sitting", 3), Some(3));
+        assert_eq!(edit_distance_within("kitten", "sitting", 2), None);
+        assert_eq!(edit_distance_within("", "ab", 2), Some(2));
+        assert_eq!(
+            edit_distance_within("sasl.pasword", "sasl.password", 1),
+            Some(1)
+        );
+        assert_eq!(edit_distance_within("abc", "abc", 0), Some(0));
+        assert_eq!(edit_distance_within("abcdef", "badcfe", 1), None);
+        // A huge input against a short one is refused by length alone.
+        let t = std::time::Instant::now();
+        assert_eq!(edit_distance_within(&"x".repeat(1 << 20), "x", 2), None);
+        let huge = "x".repeat(1 << 20);
+        assert_eq!(edit_distance_within(&huge, &huge, 2), Some(0));
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
     }
 }

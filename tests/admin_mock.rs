@@ -103,9 +103,10 @@ fn bad_topic_arguments_are_refused_before_sending() {
     refused("delete_topics: expected at least one topic", || {
         a.delete_topics::<&str>(&[], &o)
     });
-    refused("delete_topics: topic name must not be empty", || {
-        a.delete_topics(&[""], &o)
-    });
+    refused(
+        "delete_topics: invalid topic name \"\": it is empty",
+        || a.delete_topics(&[""], &o),
+    );
     refused("delete_topics: duplicate topic \"x\"", || {
         a.delete_topics(&["x", "x"], &o)
     });
@@ -122,8 +123,19 @@ fn bad_topic_arguments_are_refused_before_sending() {
     refused("describe_topics: duplicate topic", || {
         a.describe_topics(&["t", "t"], &o)
     });
-    refused("describe_topics: topic name must not be empty", || {
-        a.describe_topics(&[""], &o)
+    refused(
+        "describe_topics: invalid topic name \"\": it is empty",
+        || a.describe_topics(&[""], &o),
+    );
+    // Names Kafka does not allow are refused as create_topics and produce refuse them.
+    refused("delete_topics: invalid topic name \"a b\"", || {
+        a.delete_topics(&["a b"], &o)
+    });
+    refused("describe_topics: invalid topic name \"a b\"", || {
+        a.describe_topics(&["a b"], &o)
+    });
+    refused("create_partitions: invalid topic name \"a b\"", || {
+        a.create_partitions(&[NewPartitions::new("a b", 3)], &o)
     });
 }
 

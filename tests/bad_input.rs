@@ -8,6 +8,7 @@
 mod common;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
@@ -214,6 +215,272 @@ fn properties_file_errors_name_the_file_and_line() {
     );
     let e = Config::from_properties_file("/nonexistent/rkafka.properties").unwrap_err();
     assert!(e.str().contains("/nonexistent/rkafka.properties"), "{e}");
+}
+
+/// `.properties` text parses exactly as Java's `Properties.load(Reader)` parses it, case by case
+/// over the table `tests/java/PropertiesTable.java` printed (committed, since CI has no Java;
+/// re-made and compared here whenever `java` is on PATH, so it cannot go stale). Documented
+/// differences, each checked: a leading byte-order mark is dropped (Java's Reader keeps it in
+/// the first key); a lone UTF-16 surrogate, which a Rust string cannot hold, is refused; an
+/// empty key, which librdkafka has no property for, is refused naming its line. Java's own
+/// refusals (malformed `\uxxxx`) are refused too.
+#[test]
+fn properties_text_parses_as_java_properties_load_does() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java");
+    let table = std::fs::read_to_string(dir.join("properties_table.txt")).unwrap();
+    if let Some(fresh) = java_properties_table(&dir) {
+        let strip = |t: &str| -> Vec<String> {
+            t.lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(
+            strip(&fresh),
+            strip(&table),
+            "tests/java/properties_table.txt is stale: re-make it with \
+             `java tests/java/PropertiesTable.java > tests/java/properties_table.txt`"
+        );
+    }
+    let cases = parse_java_table(&table);
+    assert!(cases.len() >= 60, "only {} cases", cases.len());
+    let java_for = |input: &[u16]| -> &JavaResult {
+        &cases
+            .iter()
+            .find(|(i, _)| i == input)
+            .unwrap_or_else(|| {
+                panic!(
+                    "the table has no case {:?}",
+                    String::from_utf16_lossy(input)
+                )
+            })
+            .1
+    };
+    for (input16, java) in &cases {
+        let input = String::from_utf16(input16).expect("inputs are valid text");
+        let got = Config::from_properties_str(&input);
+        let shown = format!("input {input:?}: rkafka gives {got:?}, Java {java:?}");
+        // A byte-order mark is encoding, not text: the rest must parse as Java parses it.
+        let java = match input16.first() {
+            Some(0xFEFF) => java_for(&input16[1..]),
+            _ => java,
+        };
+        match java {
+            JavaResult::Error(why) => {
+                assert_eq!(why, "Malformed \\uxxxx encoding.");
+                let e = got.expect_err(&shown);
+                assert!(
+                    e.str().contains("line ") && e.str().contains("\\u"),
+                    "{shown}"
+                );
+            }
+            JavaResult::Properties(props) => {
+                let decoded: Option<Vec<(String, String)>> = props
+                    .iter()
+                    .map(|(k, v)| Some((String::from_utf16(k).ok()?, String::from_utf16(v).ok()?)))
+                    .collect();
+                match decoded {
+                    None => {
+                        let e = got.expect_err(&shown);
+                        assert!(e.str().contains("surrogate"), "{shown}");
+                    }
+                    Some(props) if props.iter().any(|(k, _)| k.is_empty()) => {
+                        let e = got.expect_err(&shown);
+                        assert!(e.str().contains("missing property name"), "{shown}");
+                    }
+                    Some(mut props) => {
+                        let got = got.expect(&shown);
+                        let mut got: Vec<(String, String)> = got
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                            .collect();
+                        got.sort();
+                        props.sort();
+                        assert_eq!(got, props, "{shown}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What Java gives for one input: its properties (UTF-16 keys and values), or its refusal.
+#[derive(Debug)]
+enum JavaResult {
+    Properties(Vec<(Vec<u16>, Vec<u16>)>),
+    Error(String),
+}
+
+/// Runs tests/java/PropertiesTable.java when `java` is installed; `None` when it is not.
+fn java_properties_table(dir: &Path) -> Option<String> {
+    let out = match std::process::Command::new("java")
+        .arg(dir.join("PropertiesTable.java"))
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("java is not installed: checking against the committed table only");
+            return None;
+        }
+        Err(e) => panic!("cannot run java: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "PropertiesTable.java failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// Parses the table PropertiesTable.java prints.
+fn parse_java_table(table: &str) -> Vec<(Vec<u16>, JavaResult)> {
+    let mut cases: Vec<(Vec<u16>, JavaResult)> = Vec::new();
+    for line in table.lines().filter(|l| !l.starts_with('#')) {
+        if let Some(q) = line.strip_prefix("input ") {
+            let (input, rest) = java_unquote(q);
+            assert!(rest.is_empty(), "{line}");
+            cases.push((input, JavaResult::Properties(Vec::new())));
+        } else if let Some(msg) = line.strip_prefix("  error ") {
+            cases.last_mut().expect("a case").1 = JavaResult::Error(msg.to_string());
+        } else if let Some(q) = line.strip_prefix("  ") {
+            let (k, rest) = java_unquote(q);
+            let (v, rest) = java_unquote(rest.strip_prefix(" = ").expect(line));
+            assert!(rest.is_empty(), "{line}");
+            match &mut cases.last_mut().expect("a case").1 {
+                JavaResult::Properties(p) => p.push((k, v)),
+                JavaResult::Error(_) => panic!("{line}"),
+            }
+        } else {
+            panic!("unexpected table line {line:?}");
+        }
+    }
+    cases
+}
+
+/// Reads one quoted, escaped string (PropertiesTable.java's `quote`) as UTF-16 code units;
+/// returns it and the text after it.
+fn java_unquote(s: &str) -> (Vec<u16>, &str) {
+    let body = s.strip_prefix('"').expect(s);
+    let mut out = Vec::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return (out, &body[i + 1..]),
+            '\\' => {
+                let (_, e) = chars.next().expect(s);
+                match e {
+                    'n' => out.push(u16::from(b'\n')),
+                    'r' => out.push(u16::from(b'\r')),
+                    't' => out.push(u16::from(b'\t')),
+                    'f' => out.push(0x0c),
+                    'u' => {
+                        let hex: String = (0..4).map(|_| chars.next().expect(s).1).collect();
+                        out.push(u16::from_str_radix(&hex, 16).expect(s));
+                    }
+                    other => out.push(other as u16),
+                }
+            }
+            c => out.push(c as u16),
+        }
+    }
+    panic!("unterminated string in {s:?}")
+}
+
+/// `Config::from_env` reads the process environment, where any variable may hold bytes that are
+/// not UTF-8: it skips those it has no use for, and refuses one it would read, naming the
+/// variable (never showing a secret's value). Runs in a child process (this test, re-run with a
+/// prepared environment): changing this process's environment would race with librdkafka's
+/// threads reading it.
+#[test]
+fn from_env_skips_unrelated_non_utf8_variables_and_names_a_bad_one() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    const CHILD: &str = "RKAFKA_TEST_FROM_ENV_CHILD";
+    const TEST: &str = "from_env_skips_unrelated_non_utf8_variables_and_names_a_bad_one";
+    if std::env::var_os(CHILD).is_some() {
+        match Config::from_env("RKTEST_") {
+            Ok(c) => println!("FROM_ENV ok {:?}", c.iter().collect::<Vec<_>>()),
+            Err(e) => println!("FROM_ENV err {e}"),
+        }
+        return;
+    }
+    let run = |vars: &[(&[u8], &[u8])]| -> String {
+        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.args([TEST, "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1");
+        for (k, v) in vars {
+            cmd.env(OsStr::from_bytes(k), OsStr::from_bytes(v));
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "the child failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+            .lines()
+            .find_map(|l| l.split_once("FROM_ENV ").map(|(_, r)| r))
+            .unwrap_or_else(|| panic!("no result from the child: {stdout}"))
+            .to_string()
+    };
+    // Unrelated variables that are not UTF-8, in name or value, are skipped.
+    let got = run(&[
+        (b"UNRELATED_VALUE", b"\xff\xfe"),
+        (b"UNRELATED_\xff", b"x"),
+        (b"RKTEST_BOOTSTRAP_SERVERS", b"h:9092"),
+    ]);
+    assert_eq!(got, r#"ok [("bootstrap.servers", "h:9092")]"#);
+    // A variable it would read names itself; a secret's value is never shown.
+    let got = run(&[(b"RKTEST_SASL_PASSWORD", b"S3cret\xff")]);
+    assert!(
+        got.starts_with("err ")
+            && got.contains("RKTEST_SASL_PASSWORD")
+            && got.contains("sasl.password")
+            && got.contains("not valid UTF-8"),
+        "{got}"
+    );
+    assert!(!got.contains("S3cret"), "{got}");
+    let got = run(&[(b"RKTEST_CLIENT_ID", b"abc\xff")]);
+    assert!(
+        got.contains("RKTEST_CLIENT_ID") && got.contains("abc\\xFF"),
+        "{got}"
+    );
+    let got = run(&[(b"RKTEST_\xffNAME", b"v")]);
+    assert!(
+        got.starts_with("err ") && got.contains("RKTEST_\\xFFNAME"),
+        "{got}"
+    );
+}
+
+/// Suggestions for an unknown key cost time bounded by the key's length, and the error shows
+/// a long key shortened (saying so): a 1 MB key used to take 17.7 s and echo all of itself.
+#[test]
+fn a_huge_unknown_key_is_refused_at_once_and_shown_shortened() {
+    within(LIMIT, || {
+        let key = "x".repeat(1 << 20);
+        let t = Instant::now();
+        let e = Config::from([(key.as_str(), "v")]).validate().unwrap_err();
+        let took = t.elapsed();
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        assert_eq!(e.config_issues()[0].key, key, "the issue keeps the key");
+        let shown = e.to_string();
+        assert!(
+            shown.len() < 500,
+            "{} bytes: {}",
+            shown.len(),
+            &shown[..500]
+        );
+        assert!(
+            shown.contains("1048576 bytes") && shown.contains("unknown configuration property"),
+            "{shown}"
+        );
+        // A long value librdkafka refuses is shortened the same way.
+        let e = Config::from([("linger.ms", "9".repeat(1 << 20))])
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().len() < 1000, "{}", &e.to_string()[..1000]);
+    })
 }
 
 #[test]
@@ -673,6 +940,172 @@ fn assigning_a_partition_that_does_not_exist_is_harmless() {
             Offset::Invalid
         );
         consumer.close_timeout(Duration::from_secs(5)).unwrap();
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offsets, topic names and partition lists: checked the same way by every call.
+
+/// An offset librdkafka would misread is refused by every call that passes offsets, naming the
+/// call, the partition and the offset: `Tail(-2005)` used to start at offset 5, `Tail(-1000)`
+/// to become `Stored`, `Tail(i64::MAX)` to wrap (a panic in debug builds), and `seek` to
+/// `At(-7)` returned `Ok`. `Tail(0)` is the end, as librdkafka's `OFFSET_TAIL(0)` is.
+#[test]
+fn offsets_librdkafka_would_misread_are_refused_naming_the_call_and_the_offset() {
+    within(LIMIT, || {
+        let c = mock_with("badoff", 1, 4);
+        let conf: Config = group_conf(&c, "g-badoff").into_iter().collect();
+        let consumer = Consumer::new(conf.with("enable.auto.offset.store", false)).unwrap();
+        let start = TopicPartition::with_offset("badoff", 0, Offset::Tail(2));
+        consumer.assign(std::slice::from_ref(&start)).unwrap();
+        for (offset, shown) in [
+            (Offset::Tail(-2005), "Tail(-2005)"),
+            (Offset::Tail(-1000), "Tail(-1000)"),
+            (Offset::Tail(-1), "Tail(-1)"),
+            (Offset::Tail(i64::MAX), "Tail(9223372036854775807)"),
+            (Offset::At(-7), "At(-7)"),
+        ] {
+            let tp = TopicPartition::with_offset("badoff", 0, offset);
+            let one = std::slice::from_ref(&tp);
+            let t = Duration::from_secs(5);
+            for (call, e) in [
+                ("assign", consumer.assign(one).err()),
+                ("incremental_assign", consumer.incremental_assign(one).err()),
+                ("seek", consumer.seek(&tp).err()),
+                ("commit_offsets", consumer.commit_offsets(one).err()),
+                ("store_offsets", consumer.store_offsets_list(one).err()),
+                (
+                    "offsets_for_times",
+                    consumer.offsets_for_times(one, t).err(),
+                ),
+            ] {
+                let e = e.unwrap_or_else(|| panic!("{call} accepted {offset:?}"));
+                assert_eq!(e.code(), ErrorCode::InvalidArg, "{call}: {e}");
+                assert!(
+                    e.str().starts_with(call)
+                        && e.str().contains("badoff [0]")
+                        && e.str().contains(shown),
+                    "{call}: {e}"
+                );
+                let at = e.topic_partition().expect("names the partition");
+                assert_eq!((at.topic.as_str(), at.partition), ("badoff", 0));
+            }
+        }
+        // The valid assignment stands: two messages before the end of four.
+        assert_eq!(consumer.assignment().unwrap(), vec![start]);
+        let mut offsets = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while offsets.len() < 2 && Instant::now() < deadline {
+            if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
+                offsets.push(m.offset());
+            }
+        }
+        assert_eq!(offsets, vec![2, 3]);
+        // Tail(0) is the end: nothing more arrives.
+        consumer
+            .seek(&TopicPartition::with_offset("badoff", 0, Offset::Tail(0)))
+            .unwrap();
+        assert!(!matches!(
+            consumer.poll(Duration::from_millis(500)),
+            Some(Ok(_))
+        ));
+    })
+}
+
+/// Every call that takes a topic name refuses one Kafka does not allow, the same way
+/// `produce` and `subscribe` do (assign, list_topics and get_watermark_offsets used to accept
+/// "a b"); a partition listed twice and an empty `offsets_for_times` list are refused naming
+/// the call and the culprit, where librdkafka said only "Invalid argument".
+#[test]
+fn every_call_refuses_bad_topic_names_and_repeated_partitions_naming_them() {
+    within(LIMIT, || {
+        let c = mock_with("samecheck", 2, 0);
+        let consumer = Consumer::new(group_conf(&c, "g-samecheck")).unwrap();
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        let admin =
+            rkafka::AdminClient::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        let t = Duration::from_secs(5);
+        let bad = TopicPartition::with_offset("a b", 0, 1);
+        let one = std::slice::from_ref(&bad);
+        for (call, e) in [
+            ("assign", consumer.assign(one).err()),
+            ("incremental_assign", consumer.incremental_assign(one).err()),
+            (
+                "incremental_unassign",
+                consumer.incremental_unassign(one).err(),
+            ),
+            ("seek", consumer.seek(&bad).err()),
+            ("commit_offsets", consumer.commit_offsets(one).err()),
+            ("store_offsets", consumer.store_offsets_list(one).err()),
+            ("committed", consumer.committed(one, t).err()),
+            ("position", consumer.position(one).err()),
+            ("pause", consumer.pause(one).err()),
+            ("resume", consumer.resume(one).err()),
+            (
+                "offsets_for_times",
+                consumer.offsets_for_times(one, t).err(),
+            ),
+            (
+                "get_watermark_offsets",
+                consumer.get_watermark_offsets(&bad, t, false).err(),
+            ),
+            (
+                "get_watermark_offsets",
+                consumer.get_watermark_offsets(&bad, t, true).err(),
+            ),
+            ("list_topics", consumer.list_topics(Some("a b"), t).err()),
+            ("list_topics", producer.list_topics(Some("a b"), t).err()),
+            ("list_topics", admin.list_topics(Some("a b"), t).err()),
+            ("subscribe", consumer.subscribe(["a b"]).err()),
+            ("create_topic", c.create_topic("a b", 1, 1).err()),
+            (
+                "set_partition_leader",
+                c.set_partition_leader("a b", 0, 1).err(),
+            ),
+        ] {
+            let e = e.unwrap_or_else(|| panic!("{call} accepted the topic name \"a b\""));
+            assert_eq!(e.code(), ErrorCode::InvalidArg, "{call}: {e}");
+            assert!(
+                e.str().starts_with(call)
+                    && e.str().contains("invalid topic name \"a b\"")
+                    && e.str().contains("' ' is not allowed"),
+                "{call}: {e}"
+            );
+        }
+        // The same partition twice.
+        let p0 = TopicPartition::with_offset("samecheck", 0, 0);
+        let p1 = TopicPartition::with_offset("samecheck", 1, 0);
+        let twice = [p0.clone(), p1, p0];
+        for (call, e) in [
+            ("assign", consumer.assign(&twice).err()),
+            (
+                "incremental_assign",
+                consumer.incremental_assign(&twice).err(),
+            ),
+            ("commit_offsets", consumer.commit_offsets(&twice).err()),
+            ("committed", consumer.committed(&twice, t).err()),
+            ("position", consumer.position(&twice).err()),
+            ("pause", consumer.pause(&twice).err()),
+            (
+                "offsets_for_times",
+                consumer.offsets_for_times(&twice, t).err(),
+            ),
+        ] {
+            let e = e.unwrap_or_else(|| panic!("{call} accepted a partition twice"));
+            assert_eq!(e.code(), ErrorCode::InvalidArg, "{call}: {e}");
+            assert!(
+                e.str().starts_with(call) && e.str().contains("samecheck [0] is listed twice"),
+                "{call}: {e}"
+            );
+        }
+        let e = consumer.offsets_for_times(&[], t).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidArg);
+        assert!(
+            e.str().starts_with("offsets_for_times") && e.str().contains("no partitions"),
+            "{e}"
+        );
+        // Nothing was assigned or paused by the refused calls.
+        assert!(consumer.assignment().unwrap().is_empty());
     })
 }
 

@@ -103,3 +103,52 @@ fn every_kafka_error_constant_is_the_error_code_of_the_same_name() {
     assert!(mismatched.is_empty(), "{}", mismatched.join("\n"));
     assert!(api.error_codes.len() > 150, "{}", api.error_codes.len());
 }
+
+/// `Display` of `TopicPartition`, `Offset` and `Timestamp` prints what Python's `print` prints
+/// for the same values (the timestamp of a delivery report from the same mock cluster, which
+/// sets a log append time, to confluent-kafka-python 2.12.1 and to rkafka).
+#[test]
+fn display_prints_what_pythons_print_prints() {
+    use rkafka::{MockCluster, Offset, Producer, Record, TopicPartition};
+    use std::sync::{Arc, Mutex};
+    let c = MockCluster::new(1).unwrap();
+    let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+    let ts = Arc::new(Mutex::new(None));
+    let t = ts.clone();
+    producer
+        .produce(
+            Record::new("t")
+                .value("x")
+                .timestamp(1_700_000_000_000)
+                .on_delivery(move |r| *t.lock().unwrap() = Some(r.timestamp())),
+        )
+        .unwrap();
+    assert_eq!(producer.flush(std::time::Duration::from_secs(10)), 0);
+    let timestamp = ts.lock().unwrap().expect("delivered");
+    let out = common::run_python(
+        r#"
+import sys
+from confluent_kafka import Producer, TopicPartition, OFFSET_BEGINNING
+print(TopicPartition("t", 0))
+print(TopicPartition("t", 3, 5, leader_epoch=7))
+print(TopicPartition("t", 1, OFFSET_BEGINNING).offset)
+p = Producer({"bootstrap.servers": sys.argv[1]})
+got = []
+p.produce("t", b"x", timestamp=1700000000000, on_delivery=lambda e, m: got.append(m.timestamp()))
+p.flush(10)
+print(got[0])
+"#,
+        &[c.bootstrap_servers()],
+    );
+    let rust = [
+        TopicPartition::new("t", 0).to_string(),
+        TopicPartition::with_offset("t", 3, 5)
+            .leader_epoch(7)
+            .to_string(),
+        TopicPartition::with_offset("t", 1, Offset::Beginning)
+            .offset
+            .to_string(),
+        timestamp.to_string(),
+    ];
+    assert_eq!(out.lines().collect::<Vec<_>>(), rust);
+}

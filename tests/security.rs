@@ -73,6 +73,20 @@ fn poll_for(p: &Producer, d: Duration) {
     }
 }
 
+/// A producer on `config` whose log lines and `error_cb` errors (`Display` and `Debug`) are
+/// captured.
+fn watched_producer(config: impl Into<Config>) -> (Producer, LogLines, Arc<Mutex<Vec<String>>>) {
+    let logs = LogLines::default();
+    let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+    let er = errors.clone();
+    let producer = Producer::builder(config)
+        .logger(logs.logger())
+        .error_cb(move |e| er.lock().unwrap().push(format!("{e} {e:?}")))
+        .build()
+        .unwrap();
+    (producer, logs, errors)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Secrets in Debug, Display, errors and logs.
 
@@ -122,9 +136,6 @@ fn every_sensitive_property_is_redacted_in_debug_display_and_builders() {
 fn secrets_never_reach_debug_errors_or_logs_even_with_debug_all() {
     within(LIMIT, || {
         let c = MockCluster::new(1).unwrap();
-        let logs = LogLines::default();
-        let errors: Arc<Mutex<Vec<String>>> = Arc::default();
-        let er = errors.clone();
         let config = Config::from([
             ("bootstrap.servers", c.bootstrap_servers()),
             ("security.protocol", "SASL_PLAINTEXT"),
@@ -134,11 +145,7 @@ fn secrets_never_reach_debug_errors_or_logs_even_with_debug_all() {
             ("debug", "all"),
         ]);
         assert!(!format!("{config:?}{config}").contains("Sup3rS3cretValue"));
-        let producer = Producer::builder(config)
-            .logger(logs.logger())
-            .error_cb(move |e| er.lock().unwrap().push(format!("{e} {e:?}")))
-            .build()
-            .unwrap();
+        let (producer, logs, errors) = watched_producer(config);
         producer.produce(Record::new("t").value("x")).unwrap();
         poll_for(&producer, Duration::from_secs(3));
         producer
@@ -275,17 +282,14 @@ fn secret_values_librdkafka_refuses_are_redacted_in_config_errors() {
 }
 
 /// librdkafka reports a malformed `sasl.oauthbearer.config` by quoting the rest of the value
-/// from the bad token on ("Unrecognized sasl.oauthbearer.config beginning at: ..."). rkafka
-/// scrubs only whole secret values, so that fragment of the secret reaches `error_cb` (and, by
-/// default, the log).
+/// from the bad token on ("Unrecognized sasl.oauthbearer.config beginning at: ..."): besides
+/// whole secret values, rkafka scrubs each `k=v` piece of a structured secret and each value of
+/// at least 8 characters, so no fragment of the secret reaches `error_cb` or the log.
 #[test]
 fn oauthbearer_config_fragments_never_reach_errors_or_logs() {
     within(LIMIT, || {
         let c = MockCluster::new(1).unwrap();
-        let logs = LogLines::default();
-        let errors: Arc<Mutex<Vec<String>>> = Arc::default();
-        let er = errors.clone();
-        let producer = Producer::builder([
+        let (producer, logs, errors) = watched_producer([
             ("bootstrap.servers", c.bootstrap_servers()),
             ("security.protocol", "SASL_PLAINTEXT"),
             ("sasl.mechanisms", "OAUTHBEARER"),
@@ -295,11 +299,7 @@ fn oauthbearer_config_fragments_never_reach_errors_or_logs() {
                 "principal=alice extension_traceId=Ext-S3cret bogus=Tail-S3cret",
             ),
             ("debug", "all"),
-        ])
-        .logger(logs.logger())
-        .error_cb(move |e| er.lock().unwrap().push(format!("{e}")))
-        .build()
-        .unwrap();
+        ]);
         producer.produce(Record::new("t").value("x")).unwrap();
         // Until the bad config has been reported (usually at once), bounded.
         let reported = |errors: &[String]| errors.iter().any(|e| e.contains("OAUTHBEARER token"));
@@ -316,6 +316,82 @@ fn oauthbearer_config_fragments_never_reach_errors_or_logs() {
         let secrets = forbidden(&["Ext-S3cret", "Tail-S3cret"]);
         assert_clean("error_cb", &errors, &secrets);
         assert_clean("the logger", &logs.lines(), &secrets);
+    })
+}
+
+/// A key that only looks like a secret's (a misspelling of a known secret key, or a name that
+/// says password, secret, token, credential or key) has its value redacted too: `Debug` used
+/// to print the value of `sasl.pasword`.
+#[test]
+fn values_of_keys_that_look_secret_are_redacted_too() {
+    let config = Config::from([
+        ("bootstrap.servers", "127.0.0.1:1"),
+        ("sasl.pasword", "Typo-S3cret-1"),
+        ("sasl.passwd", "Typo-S3cret-2"),
+        ("ssl.key.pasword", "Typo-S3cret-3"),
+        ("sasl.oauthbearer.client.secrett", "Typo-S3cret-4"),
+        ("sasl_password", "Typo-S3cret-5"),
+        ("my.api.key", "Typo-S3cret-6"),
+        ("vault.token", "Typo-S3cret-7"),
+        ("sasl.oauthbearer.confg", "Typo-S3cret-8"),
+    ]);
+    let e = config.validate().unwrap_err();
+    assert_eq!(e.config_issues().len(), 8, "{e}");
+    for shown in [
+        format!("{config:?}"),
+        format!("{config}"),
+        format!("{:?}", Producer::builder(config.clone())),
+        format!("{e} {e:?}"),
+    ] {
+        assert!(
+            shown.contains("127.0.0.1:1") || shown.contains("_INVALID_ARG"),
+            "{shown}"
+        );
+        for i in 1..=8 {
+            assert!(!shown.contains(&format!("Typo-S3cret-{i}")), "{shown}");
+        }
+    }
+    for k in [
+        "sasl.username",
+        "client.id",
+        "ssl.key.location",
+        "sasl.mechanisms",
+    ] {
+        assert!(!Config::is_sensitive(k), "{k}");
+    }
+}
+
+/// Scrubbing secrets out of log lines and errors replaces a secret's whole value wherever it
+/// appears, and of a structured value (`sasl.oauthbearer.config`'s `k=v k=v`) also each
+/// `k=v` piece and each value of at least 8 characters, but not shorter pieces, which are
+/// names rather than secrets: with `scope=kafka`, the client's name in every log line used to
+/// read `rd[redacted]#producer-1`.
+#[test]
+fn short_pieces_of_structured_secrets_do_not_mangle_log_lines() {
+    within(LIMIT, || {
+        let c = MockCluster::new(1).unwrap();
+        let (producer, logs, errors) = watched_producer([
+            ("bootstrap.servers", c.bootstrap_servers()),
+            ("sasl.oauthbearer.config", "scope=kafka"),
+            ("client.id", "kafka"),
+            ("debug", "generic,broker"),
+        ]);
+        let name = producer.name().to_string();
+        assert!(name.starts_with("kafka#producer-"), "{name}");
+        producer.list_topics(None, Duration::from_secs(5)).unwrap();
+        drop(producer);
+        let lines = logs.lines();
+        assert!(lines.len() > 5, "only {} log lines", lines.len());
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("rdkafka") || l.contains(&name)),
+            "neither rdkafka nor {name} in {} log lines",
+            lines.len()
+        );
+        for l in lines.iter().chain(errors.lock().unwrap().iter()) {
+            assert!(!l.contains("[redacted]"), "over-redacted: {l}");
+        }
     })
 }
 

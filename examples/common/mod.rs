@@ -16,7 +16,7 @@ pub struct Args {
 
 /// Parses `-b BROKERS`, `-X key=value` and `-F file` out of the process arguments.
 pub fn parse_args(usage: &str) -> Args {
-    let mut config = Config::from_env("KAFKA_");
+    let mut config = Config::from_env("KAFKA_").unwrap_or_else(|e| die(usage, e.str()));
     let mut rest = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {

@@ -444,9 +444,8 @@ impl AdminClient {
         check_partitions(op, req, false)?;
         let group = name_cstring(op, "group_id", &req.group_id)?;
         let list = (!req.topic_partitions.is_empty())
-            .then(|| NativeList::from_partitions(&req.topic_partitions))
-            .transpose()
-            .map_err(|e| invalid(op, e.str()))?;
+            .then(|| NativeList::from_partitions(op, &req.topic_partitions))
+            .transpose()?;
         // SAFETY: group is NUL-terminated; the list (or null for all) is copied.
         let handle = unsafe {
             ListGroupOffsetsHandle::from_raw(sys::rd_kafka_ListConsumerGroupOffsets_new(
@@ -487,8 +486,7 @@ impl AdminClient {
         require_some(op, &req.topic_partitions, "topic partition")?;
         check_partitions(op, req, true)?;
         let group = name_cstring(op, "group_id", &req.group_id)?;
-        let list =
-            NativeList::from_partitions(&req.topic_partitions).map_err(|e| invalid(op, e.str()))?;
+        let list = NativeList::from_partitions(op, &req.topic_partitions)?;
         // SAFETY: group is NUL-terminated; the list is copied.
         let handle = unsafe {
             AlterGroupOffsetsHandle::from_raw(sys::rd_kafka_AlterConsumerGroupOffsets_new(

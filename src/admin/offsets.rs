@@ -156,14 +156,12 @@ impl AdminClient {
                 ),
             ));
         }
-        // The spec travels in the offset field; `Offset::At` passes any raw value through.
-        let parts: Vec<TopicPartition> = requests
-            .iter()
-            .map(|(tp, spec)| {
-                TopicPartition::with_offset(tp.topic.clone(), tp.partition, Offset::At(spec.raw()))
-            })
-            .collect();
-        let list = NativeList::from_partitions(&parts).map_err(|e| invalid(op, e.str()))?;
+        let keys: Vec<TopicPartition> = requests.iter().map(|(tp, _)| key(tp)).collect();
+        let mut list = NativeList::from_partitions(op, &keys)?;
+        // The spec travels in the offset field.
+        for (i, (_, spec)) in requests.iter().enumerate() {
+            list.set_raw_offset(i, spec.raw());
+        }
         let event = self.request(LIST_OFFSETS, options, |rk, o, q| {
             // SAFETY: rk, o, q and the list are live; the list is copied.
             unsafe { sys::rd_kafka_ListOffsets(rk, list.ptr(), o, q) }
@@ -226,7 +224,7 @@ impl AdminClient {
                 ),
             ));
         }
-        let list = NativeList::from_partitions(before).map_err(|e| invalid(op, e.str()))?;
+        let list = NativeList::from_partitions(op, before)?;
         // SAFETY: the list is live and copied; null or a new object we own.
         let handle =
             unsafe { DeleteRecordsHandle::from_raw(sys::rd_kafka_DeleteRecords_new(list.ptr())) }
@@ -278,7 +276,7 @@ impl AdminClient {
                 }
                 check_partitions(op, parts.iter())?;
                 let keys: Vec<_> = parts.iter().map(key).collect();
-                Some(NativeList::from_partitions(&keys).map_err(|e| invalid(op, e.str()))?)
+                Some(NativeList::from_partitions(op, &keys)?)
             }
         };
         // SAFETY: the list (or null for all) is copied; the election type is valid.

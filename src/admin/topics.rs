@@ -17,6 +17,7 @@ use super::{
 use crate::consts;
 use crate::error::cstring;
 use crate::error::{KafkaError, Result};
+use crate::topic_partition::{check_topic_name, topic_cstring};
 use crate::util::cstr_lossy;
 
 /// librdkafka's limits (`RD_KAFKAP_PARTITIONS_MAX`, `RD_KAFKAP_BROKERS_MAX`).
@@ -74,8 +75,7 @@ impl NewTopic {
     }
 
     fn to_native(&self, op: &str) -> Result<NewTopicHandle> {
-        crate::topic_partition::validate_topic_name(&self.topic)
-            .map_err(|e| invalid(op, e.str()))?;
+        check_topic_name(op, &self.topic)?;
         let t = &self.topic;
         if self.num_partitions == 0
             || self.num_partitions < -1
@@ -235,7 +235,7 @@ impl NewPartitions {
 
     fn to_native(&self, op: &str) -> Result<NewPartitionsHandle> {
         let t = &self.topic;
-        let name = name_cstring(op, "topic name", t)?;
+        let name = topic_cstring(op, t)?;
         if self.new_total_count < 1 || self.new_total_count > MAX_PARTITIONS {
             return Err(invalid(
                 op,
@@ -534,7 +534,7 @@ impl AdminClient {
         let handles = topics
             .iter()
             .map(|t| {
-                let c = name_cstring(op, "topic name", t.as_ref())?;
+                let c = topic_cstring(op, t.as_ref())?;
                 // SAFETY: c is NUL-terminated and copied; a new object we own (or null).
                 unsafe { DeleteTopicHandle::from_raw(sys::rd_kafka_DeleteTopic_new(c.as_ptr())) }
                     .ok_or_else(|| invalid(op, format!("topic {:?} refused", t.as_ref())))
@@ -604,7 +604,7 @@ impl AdminClient {
         require_unique(op, "topic", topics.iter().map(AsRef::as_ref))?;
         let names = topics
             .iter()
-            .map(|t| name_cstring(op, "topic name", t.as_ref()))
+            .map(|t| topic_cstring(op, t.as_ref()))
             .collect::<Result<Vec<CString>>>()?;
         let mut ptrs: Vec<*const c_char> = names.iter().map(|c| c.as_ptr()).collect();
         // SAFETY: ptrs holds ptrs.len() NUL-terminated strings, copied by librdkafka.

@@ -182,7 +182,7 @@ pub(crate) struct ClientContext<S> {
     /// `rkafka::<client name>`; set right after `rd_kafka_new` returns.
     log_target: OnceLock<String>,
     /// Secret configuration values, scrubbed from log lines and error strings.
-    secrets: Vec<String>,
+    secrets: crate::config::Secrets,
     /// The client kind's own state.
     pub(crate) kind: S,
 }
@@ -192,7 +192,7 @@ impl<S> ClientContext<S> {
         ClientContext {
             common,
             log_target: OnceLock::new(),
-            secrets: config.secret_values(),
+            secrets: config.secrets(),
             kind,
         }
     }
@@ -215,13 +215,7 @@ impl<S> ClientContext<S> {
 
     /// Replaces every secret value in `s` with `[redacted]`.
     pub(crate) fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
-        let mut out = Cow::Borrowed(s);
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = Cow::Owned(out.replace(secret.as_str(), "[redacted]"));
-            }
-        }
-        out
+        self.secrets.scrub(s)
     }
 
     pub(crate) fn set_log_target(&self, name: &str) {

@@ -46,13 +46,13 @@ impl Consumer {
     /// Python: `commit(message=msg, asynchronous=False)`: commits the message's offset + 1 and
     /// waits (bounded, as [`Consumer::commit`]).
     pub fn commit_message(&self, message: &impl MessagePosition) -> Result<Vec<TopicPartition>> {
-        let list = NativeList::from_partitions(&[message.next_position()])?;
+        let list = NativeList::from_partitions("commit_message", &[message.next_position()])?;
         self.commit_sync(Some(&list))
     }
 
     /// Python: `commit(message=msg)`: commits the message's offset + 1 without waiting.
     pub fn commit_message_async(&self, message: &impl MessagePosition) -> Result<()> {
-        let list = NativeList::from_partitions(&[message.next_position()])?;
+        let list = NativeList::from_partitions("commit_message_async", &[message.next_position()])?;
         self.commit_nowait(Some(&list))
     }
 
@@ -154,7 +154,10 @@ impl Consumer {
     /// Python: `store_offsets(message=msg)`: stores the message's offset + 1 for the next
     /// (auto) commit (`enable.auto.offset.store=false`).
     pub fn store_offsets(&self, message: &impl MessagePosition) -> Result<()> {
-        self.store_list(&NativeList::from_partitions(&[message.next_position()])?)
+        self.store_list(&NativeList::from_partitions(
+            "store_offsets",
+            &[message.next_position()],
+        )?)
     }
 
     /// Python: `store_offsets(offsets=[...])`.
@@ -167,7 +170,7 @@ fn offsets_list(call: &str, offsets: &[TopicPartition]) -> Result<NativeList> {
     if offsets.is_empty() {
         return Err(KafkaError::invalid_arg(format!("{call}: no offsets given")));
     }
-    NativeList::from_partitions(offsets)
+    NativeList::from_partitions(call, offsets)
 }
 
 /// offset_commit_cb: served by poll/consume/close on the caller's thread; the whole body runs

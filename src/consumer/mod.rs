@@ -55,7 +55,7 @@ use crate::error::{ErrorCode, KafkaError, Result};
 use crate::handle::Handle;
 use crate::metadata::ClusterMetadata;
 use crate::panic;
-use crate::topic_partition::{validate_topic_name, NativeList, OffsetReset, TopicPartition};
+use crate::topic_partition::{NativeList, OffsetReset, TopicPartition};
 use crate::util::{cstr_lossy, Timeout};
 
 /// How long [`Consumer::close`] and dropping a consumer may take by default:
@@ -196,19 +196,6 @@ const OPEN: u8 = 0;
 const CLOSING: u8 = 1;
 const CLOSED: u8 = 2;
 
-/// Partitions handed to `assign`/`incremental_assign` must be concrete (librdkafka would
-/// accept a negative partition and never fetch it).
-fn check_assignable(call: &str, partitions: &[TopicPartition]) -> Result<()> {
-    match partitions.iter().find(|p| p.partition < 0) {
-        Some(p) => Err(KafkaError::invalid_arg(format!(
-            "{call}: partition {} of topic {:?} is negative; assign concrete partitions (0 or more)",
-            p.partition, p.topic
-        ))
-        .with_partition(p.topic.clone(), p.partition)),
-        None => Ok(()),
-    }
-}
-
 impl Consumer {
     /// Python: `Consumer(conf)` (without callables; see [`Consumer::builder`]). `group.id` is
     /// required, as in Python.
@@ -284,12 +271,7 @@ impl Consumer {
         if topics.is_empty() {
             return Err(KafkaError::invalid_arg("subscribe: no topics given"));
         }
-        for t in &topics {
-            if !t.starts_with('^') {
-                validate_topic_name(t)?;
-            }
-        }
-        let list = NativeList::from_topics(&topics)?;
+        let list = NativeList::from_topics("subscribe", &topics)?;
         self.state().set_rebalance(callbacks)?;
         // SAFETY: rk and list are live; librdkafka copies the list.
         let code = unsafe { sys::rd_kafka_subscribe(self.rk(), list.ptr()) } as i32;
@@ -330,8 +312,7 @@ impl Consumer {
     /// (`Offset::Invalid`/`NoCommit` = committed offset or `auto.offset.reset`).
     pub fn assign(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.check_open()?;
-        check_assignable("assign", partitions)?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("assign", partitions)?;
         self.state().mark_handled();
         // SAFETY: rk and list are live.
         let code = unsafe { sys::rd_kafka_assign(self.rk(), list.ptr()) } as i32;
@@ -350,8 +331,7 @@ impl Consumer {
     /// Python: `incremental_assign(partitions)` (cooperative rebalancing).
     pub fn incremental_assign(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.check_open()?;
-        check_assignable("incremental_assign", partitions)?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("incremental_assign", partitions)?;
         self.state().mark_handled();
         // SAFETY: rk and list are live; the returned error (if any) is ours.
         unsafe { KafkaError::from_native(sys::rd_kafka_incremental_assign(self.rk(), list.ptr())) }
@@ -361,7 +341,7 @@ impl Consumer {
     /// Python: `incremental_unassign(partitions)`.
     pub fn incremental_unassign(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("incremental_unassign", partitions)?;
         self.state().mark_handled();
         // SAFETY: rk and list are live; the returned error (if any) is ours.
         unsafe {

@@ -4,8 +4,8 @@
 use rdkafka_sys::bindings as sys;
 
 use super::Consumer;
-use crate::error::{cstring, KafkaError, Result};
-use crate::topic_partition::{NativeList, TopicPartition};
+use crate::error::{KafkaError, Result};
+use crate::topic_partition::{topic_cstring, NativeList, TopicPartition};
 use crate::util::Timeout;
 
 impl Consumer {
@@ -17,7 +17,7 @@ impl Consumer {
         timeout: impl Into<Timeout>,
     ) -> Result<Vec<TopicPartition>> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("committed", partitions)?;
         // SAFETY: rk and list are live; librdkafka fills in the offsets.
         let code = unsafe {
             sys::rd_kafka_committed(self.rk(), list.ptr(), timeout.into().as_millis_i32())
@@ -29,7 +29,7 @@ impl Consumer {
     /// Python: `position(partitions)`: the offset of the next message to be consumed.
     pub fn position(&self, partitions: &[TopicPartition]) -> Result<Vec<TopicPartition>> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        let list = NativeList::from_partitions("position", partitions)?;
         // SAFETY: rk and list are live.
         let code = unsafe { sys::rd_kafka_position(self.rk(), list.ptr()) } as i32;
         KafkaError::from_raw(code).map_or(Ok(()), Err)?;
@@ -40,7 +40,7 @@ impl Consumer {
     /// `partition.offset`. Waits up to 10 s for the seek to take effect.
     pub fn seek(&self, partition: &TopicPartition) -> Result<()> {
         self.check_open()?;
-        let list = NativeList::from_partitions(std::slice::from_ref(partition))?;
+        let list = NativeList::from_partitions("seek", std::slice::from_ref(partition))?;
         // SAFETY: rk and list are live; the returned error (if any) is ours.
         let err = unsafe {
             KafkaError::from_native(sys::rd_kafka_seek_partitions(self.rk(), list.ptr(), 10_000))
@@ -61,7 +61,8 @@ impl Consumer {
 
     fn pause_resume(&self, partitions: &[TopicPartition], pause: bool) -> Result<()> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        let call = if pause { "pause" } else { "resume" };
+        let list = NativeList::from_partitions(call, partitions)?;
         // SAFETY: rk and list are live.
         let code = unsafe {
             if pause {
@@ -100,7 +101,7 @@ impl Consumer {
         cached: bool,
     ) -> Result<(i64, i64)> {
         self.check_open()?;
-        let t = cstring("topic name", &partition.topic)?;
+        let t = topic_cstring("get_watermark_offsets", &partition.topic)?;
         let (mut lo, mut hi) = (0i64, 0i64);
         // SAFETY: rk is live; t is NUL-terminated; lo/hi are valid out-pointers.
         let code = unsafe {
@@ -137,7 +138,12 @@ impl Consumer {
         timeout: impl Into<Timeout>,
     ) -> Result<Vec<TopicPartition>> {
         self.check_open()?;
-        let list = NativeList::from_partitions(partitions)?;
+        if partitions.is_empty() {
+            return Err(KafkaError::invalid_arg(
+                "offsets_for_times: no partitions given",
+            ));
+        }
+        let list = NativeList::from_partitions("offsets_for_times", partitions)?;
         // SAFETY: rk and list are live.
         let code = unsafe {
             sys::rd_kafka_offsets_for_times(self.rk(), list.ptr(), timeout.into().as_millis_i32())

@@ -292,7 +292,7 @@ impl ConsumerState {
         parts: Vec<TopicPartition>,
         cooperative: bool,
     ) -> Result<()> {
-        let list = NativeList::from_partitions(&parts)?;
+        let list = NativeList::from_partitions("rebalance", &parts)?;
         let fetched: Fetched = Arc::default();
         let slot = fetched.clone();
         let (rk_ptr, state) = (Raw(rk), Raw((self as *const ConsumerState).cast_mut()));
@@ -383,7 +383,7 @@ unsafe fn apply(
             p
         })
         .collect();
-    let result = NativeList::from_partitions(&start).and_then(|l| {
+    let result = NativeList::from_partitions("rebalance", &start).and_then(|l| {
         // SAFETY: rk and l are live (caller contract); returned errors are ours.
         unsafe {
             match (assign, cooperative) {

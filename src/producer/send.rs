@@ -17,7 +17,7 @@ use crate::client::NativeClient;
 use crate::consts;
 use crate::error::{cstring, ErrorCode, KafkaError, Result};
 use crate::handle::Handle;
-use crate::topic_partition::validate_topic_name;
+use crate::topic_partition::check_topic_name;
 use crate::util::{self, FxBuild, Timeout};
 
 /// A cached topic: its name and handle. Boxed and never freed before the producer drops, so
@@ -75,7 +75,7 @@ impl Topics {
         {
             return Ok(publish(e));
         }
-        validate_topic_name(topic)?;
+        check_topic_name("produce", topic)?;
         let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = map.get(topic) {
             return Ok(publish(e));

@@ -73,7 +73,7 @@ impl Producer {
                 p.topic, p.partition, p.offset
             )));
         }
-        let list = NativeList::from_partitions(positions)?;
+        let list = NativeList::from_partitions("send_offsets_to_transaction", positions)?;
         let ms = timeout.into().as_millis_i32();
         // SAFETY: rk, list and the group metadata are live for the call; librdkafka copies them.
         self.txn_call("send_offsets_to_transaction", |rk| unsafe {
