@@ -180,7 +180,7 @@ impl Config {
     }
 
     /// True if `key` names a property whose value must never be shown: any `*password*`,
-    /// `*secret*`, `*passphrase*`, `*token*`, `*credential*`, `*private.key*`, `ssl.key.pem`,
+    /// `*secret*`, `*passphrase*`, `*token*`, `*credential*`, `*private.key*`, `*user.info*`, `ssl.key.pem`,
     /// `ssl_key`, `sasl.oauthbearer.config`.
     pub fn is_sensitive(key: &str) -> bool {
         let k = key.to_ascii_lowercase();
@@ -192,6 +192,8 @@ impl Config {
             "credential",
             "private.key",
             "private_key",
+            // The Schema Registry client's `basic.auth.user.info` (`user:password`).
+            "user.info",
         ]
         .iter()
         .any(|s| k.contains(s))

@@ -69,6 +69,9 @@ pub mod metadata;
 pub mod mock;
 pub mod oauth;
 pub mod producer;
+#[cfg(feature = "schema-registry")]
+pub mod schema_registry;
+pub mod serialization;
 #[cfg(feature = "stats")]
 pub mod stats;
 pub mod topic_partition;

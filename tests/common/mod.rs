@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use rkafka::Config;
 
 pub mod oauth_front;
+pub mod registry;
 
 /// The cache `scripts/install-brokers.sh` fills (outside the repository).
 fn cache_dir() -> PathBuf {
