@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::registry::run_sr_python_file;
+use common::registry::{hex, py_consume, py_produce, py_serialize};
 use common::{unique, Tansu};
 use rkafka::serialization::{
     BytesSerializer, ConsumeError, Deserializer, DeserializingConsumer, DoubleDeserializer,
@@ -18,24 +18,13 @@ use rkafka::serialization::{
 use rkafka::{Consumer, ErrorCode, Producer, Rebalance, Record};
 use serde_json::{json, Value};
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn ctx() -> SerializationContext<'static> {
     SerializationContext::new("t", MessageField::Value)
 }
 
 /// Python's bytes for `records` with the serde `key` / `value` specs (tests/py/sr_serdes.py).
 fn python_bytes(key: Value, value: Value, records: Value) -> Vec<(String, String)> {
-    let spec = json!({"format": "primitives", "topic": "t", "key": key, "value": value, "records": records});
-    run_sr_python_file("sr_serdes.py", &["serialize", &spec.to_string()])
-        .lines()
-        .map(|l| {
-            let (k, v) = l.split_once(' ').unwrap();
-            (k.to_string(), v.to_string())
-        })
-        .collect()
+    py_serialize(&json!({"topic": "t", "key": key, "value": value, "records": records}))
 }
 
 #[test]
@@ -183,20 +172,7 @@ fn typed_clients_interoperate_with_pythons_through_tansu() {
         .unwrap();
     assert_eq!(p.flush(Duration::from_secs(10)), 0);
     let spec = json!({"topic": topic, "key": {"kind": "string"}, "value": {"kind": "integer"}});
-    let out = run_sr_python_file(
-        "sr_serdes.py",
-        &[
-            "consume",
-            &spec.to_string(),
-            &t.bootstrap(),
-            &unique("g"),
-            "6",
-        ],
-    );
-    let got: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let got = py_consume(&spec, &t.bootstrap(), 6);
     for (i, m) in got.iter().take(5).enumerate() {
         assert_eq!(m["key"], format!("clé-{i}"));
         assert_eq!(m["value"], i as i64 * 1000 - 1);
@@ -215,14 +191,7 @@ fn typed_clients_interoperate_with_pythons_through_tansu() {
         [null, 3.25, null]
     ]);
     let spec = json!({"topic": topic, "key": {"kind": "string", "codec": "utf_16"}, "value": {"kind": "double"}, "records": records});
-    assert_eq!(
-        run_sr_python_file(
-            "sr_serdes.py",
-            &["produce", &spec.to_string(), &t.bootstrap()]
-        )
-        .trim(),
-        "ok 3"
-    );
+    py_produce(&spec, &t.bootstrap());
     let c = DeserializingConsumer::new(
         group_consumer(&t, &unique("g"), &topic),
         StringDeserializer::new("utf_16").unwrap(),

@@ -3,6 +3,8 @@
 //!
 //! (The full guide is written below, after the formats.)
 
+#[cfg(feature = "avro")]
+pub mod avro;
 mod client;
 mod error;
 mod rest;

@@ -1040,3 +1040,44 @@ pub fn run_sr_python_file(name: &str, args: &[&str]) -> String {
         .join(name);
     run_sr_python(&std::fs::read_to_string(&path).unwrap(), args)
 }
+
+/// tests/py/sr_serdes.py `serialize`: Python's key and value bytes (hex) for each record.
+pub fn py_serialize(spec: &Value) -> Vec<(String, String)> {
+    run_sr_python_file("sr_serdes.py", &["serialize", &spec.to_string()])
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once(' ').unwrap_or((l, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// tests/py/sr_serdes.py `produce`: Python's SerializingProducer sends the spec's records.
+pub fn py_produce(spec: &Value, bootstrap: &str) {
+    let out = run_sr_python_file("sr_serdes.py", &["produce", &spec.to_string(), bootstrap]);
+    let n = spec["records"].as_array().map_or(0, Vec::len);
+    assert_eq!(out.trim(), format!("ok {n}"));
+}
+
+/// tests/py/sr_serdes.py `consume`: what Python's DeserializingConsumer reads (`n` messages).
+pub fn py_consume(spec: &Value, bootstrap: &str, n: usize) -> Vec<Value> {
+    let group = super::unique("py-group");
+    run_sr_python_file(
+        "sr_serdes.py",
+        &[
+            "consume",
+            &spec.to_string(),
+            bootstrap,
+            &group,
+            &n.to_string(),
+        ],
+    )
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect()
+}
+
+/// Lower-case hex of `b`.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

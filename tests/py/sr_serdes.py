@@ -57,8 +57,23 @@ def pb_class(d):
     return cls
 
 
+def schema_with_refs(d, schema_type):
+    from confluent_kafka.schema_registry import Schema, SchemaReference
+    refs = [SchemaReference(n, s, v) for n, s, v in d.get("references", [])]
+    return Schema(d["schema"], schema_type, references=refs)
+
+
+def callables(conf):
+    """Strategy names (`record_subject_name_strategy`, ...) to the functions Python takes."""
+    import confluent_kafka.schema_registry as sr
+    for k in ("subject.name.strategy", "reference.subject.name.strategy"):
+        if isinstance(conf.get(k), str):
+            conf[k] = getattr(sr, conf[k])
+    return conf
+
+
 def serializer(d):
-    conf = dict(spec.get("conf", {}))
+    conf = callables(dict(spec.get("conf", {})))
     kind = d["kind"]
     if kind == "none":
         return None
@@ -71,6 +86,9 @@ def serializer(d):
     if kind == "avro":
         from confluent_kafka.schema_registry.avro import AvroSerializer
         return AvroSerializer(registry(), d["schema"], conf=conf)
+    if kind == "avro_refs":
+        from confluent_kafka.schema_registry.avro import AvroSerializer
+        return AvroSerializer(registry(), schema_with_refs(d, "AVRO"), conf=conf)
     if kind == "json":
         from confluent_kafka.schema_registry.json_schema import JSONSerializer
         return JSONSerializer(d["schema"], registry(), conf=conf)
@@ -85,7 +103,7 @@ def serializer(d):
 
 def deserializer(d):
     kind = d["kind"]
-    conf = dict(spec.get("deconf", {}))
+    conf = callables(dict(spec.get("deconf", {})))
     if kind == "none":
         return None
     if kind == "string":
@@ -94,9 +112,9 @@ def deserializer(d):
         return IntegerDeserializer()
     if kind == "double":
         return DoubleDeserializer()
-    if kind == "avro":
+    if kind in ("avro", "avro_refs"):
         from confluent_kafka.schema_registry.avro import AvroDeserializer
-        return AvroDeserializer(registry(), d.get("schema"), conf=conf)
+        return AvroDeserializer(registry(), None, conf=conf)
     if kind == "json":
         from confluent_kafka.schema_registry.json_schema import JSONDeserializer
         return JSONDeserializer(d.get("schema"), schema_registry_client=registry(), conf=conf)
