@@ -7,6 +7,8 @@
 pub mod avro;
 mod client;
 mod error;
+#[cfg(feature = "json-schema")]
+pub mod json_schema;
 mod rest;
 mod serde;
 mod types;

@@ -92,6 +92,9 @@ def serializer(d):
     if kind == "json":
         from confluent_kafka.schema_registry.json_schema import JSONSerializer
         return JSONSerializer(d["schema"], registry(), conf=conf)
+    if kind == "json_refs":
+        from confluent_kafka.schema_registry.json_schema import JSONSerializer
+        return JSONSerializer(schema_with_refs(d, "JSON"), registry(), conf=conf)
     if kind == "protobuf":
         from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
         from google.protobuf import json_format
@@ -118,6 +121,9 @@ def deserializer(d):
     if kind == "json":
         from confluent_kafka.schema_registry.json_schema import JSONDeserializer
         return JSONDeserializer(d.get("schema"), schema_registry_client=registry(), conf=conf)
+    if kind == "json_refs":
+        from confluent_kafka.schema_registry.json_schema import JSONDeserializer
+        return JSONDeserializer(schema_with_refs(d, "JSON"), schema_registry_client=registry(), conf=conf)
     if kind == "protobuf":
         from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
         from google.protobuf import json_format
@@ -137,7 +143,8 @@ def plain(v):
     return v
 
 
-records = spec.get("records", [])
+# "records_text": the records as JSON text, so objects keep the member order they were written in.
+records = json.loads(spec["records_text"]) if "records_text" in spec else spec.get("records", [])
 if mode == "serialize":
     ks, vs = serializer(spec["key"]), serializer(spec["value"])
     for key, value, _headers in records:
