@@ -191,7 +191,7 @@ impl JsonSerializer {
                 self.cache.get(Some(&self.registry), &rs.schema)?,
             ),
             (None, Some(schema), Some(parsed)) => (
-                self.known.id(&self.registry, c, &subject, schema)?,
+                self.known.id(&self.registry, c, &subject, || Ok(schema.clone()))?,
                 parsed.clone(),
             ),
             _ => {

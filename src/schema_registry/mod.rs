@@ -7,6 +7,8 @@
 pub mod avro;
 mod client;
 mod error;
+#[cfg(feature = "protobuf")]
+pub mod protobuf;
 #[cfg(feature = "json-schema")]
 pub mod json_schema;
 mod rest;

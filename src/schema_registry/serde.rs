@@ -320,41 +320,28 @@ pub(crate) fn reader_schema(
 pub(crate) struct KnownSubjects(Mutex<HashMap<String, i32>>);
 
 impl KnownSubjects {
-    /// The id of `schema` under `subject`: from this serializer's memory, else registered or
-    /// looked up in the registry.
+    /// The id of the schema under `subject`: from this serializer's memory, else registered or
+    /// looked up in the registry (`schema` makes it only then: Protobuf registers its imports
+    /// on the way).
     pub(crate) fn id(
         &self,
         registry: &SchemaRegistryClient,
         conf: &SerializerConfig,
         subject: &str,
-        schema: &Schema,
+        schema: impl FnOnce() -> Result<Schema, SerializationError>,
     ) -> Result<i32, SerializationError> {
-        if let Some(id) = self
-            .0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(subject)
-        {
+        if let Some(id) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(subject) {
             return Ok(*id);
         }
+        let schema = schema()?;
         let rs = if conf.auto_register_schemas {
             registry
-                .register_schema_full_response(subject, schema, conf.normalize_schemas)
-                .map_err(|e| {
-                    registry_error(
-                        &format!("registering the schema under subject `{subject}`"),
-                        e,
-                    )
-                })?
+                .register_schema_full_response(subject, &schema, conf.normalize_schemas)
+                .map_err(|e| registry_error(&format!("registering the schema under subject `{subject}`"), e))?
         } else {
             registry
-                .lookup_schema(subject, schema, conf.normalize_schemas, false)
-                .map_err(|e| {
-                    registry_error(
-                        &format!("looking the schema up under subject `{subject}`"),
-                        e,
-                    )
-                })?
+                .lookup_schema(subject, &schema, conf.normalize_schemas, false)
+                .map_err(|e| registry_error(&format!("looking the schema up under subject `{subject}`"), e))?
         };
         self.0
             .lock()
