@@ -201,7 +201,8 @@ impl AvroSerializer {
         let (id, parsed) = match (latest, &self.schema, &self.parsed) {
             (Some(rs), _, _) => (rs.schema_id, self.cache.get(&self.registry, &rs.schema)?),
             (None, Some(schema), Some(parsed)) => (
-                self.known.id(&self.registry, c, &subject, || Ok(schema.clone()))?,
+                self.known
+                    .id(&self.registry, c, &subject, || Ok(schema.clone()))?,
                 parsed.clone(),
             ),
             _ => {

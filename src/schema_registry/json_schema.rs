@@ -191,7 +191,8 @@ impl JsonSerializer {
                 self.cache.get(Some(&self.registry), &rs.schema)?,
             ),
             (None, Some(schema), Some(parsed)) => (
-                self.known.id(&self.registry, c, &subject, || Ok(schema.clone()))?,
+                self.known
+                    .id(&self.registry, c, &subject, || Ok(schema.clone()))?,
                 parsed.clone(),
             ),
             _ => {

@@ -7,10 +7,10 @@
 pub mod avro;
 mod client;
 mod error;
-#[cfg(feature = "protobuf")]
-pub mod protobuf;
 #[cfg(feature = "json-schema")]
 pub mod json_schema;
+#[cfg(feature = "protobuf")]
+pub mod protobuf;
 mod rest;
 mod serde;
 mod types;

@@ -17,16 +17,16 @@
 use std::marker::PhantomData;
 
 pub use prost;
-pub use prost_reflect;
 use prost::Message as _;
+pub use prost_reflect;
 use prost_reflect::prost_types::{DescriptorProto, FileDescriptorProto};
 use prost_reflect::{FileDescriptor, MessageDescriptor, ReflectMessage};
 
 use super::client::SchemaRegistryClient;
 use super::rest::{base64_decode, base64_encode};
 use super::serde::{
-    reader_schema, registry_error, subject_for, writer_schema, DeserializerConfig,
-    KnownSubjects, SerializerConfig,
+    reader_schema, registry_error, subject_for, writer_schema, DeserializerConfig, KnownSubjects,
+    SerializerConfig,
 };
 use super::types::{Schema, SchemaReference};
 use super::wire::{dual_schema_id, SchemaId};
@@ -61,7 +61,12 @@ fn index_path(desc: &MessageDescriptor) -> Vec<i32> {
         path.push(parent.child_messages().position(|m| m == cur).unwrap_or(0) as i32);
         cur = parent;
     }
-    path.push(cur.parent_file().messages().position(|m| m == cur).unwrap_or(0) as i32);
+    path.push(
+        cur.parent_file()
+            .messages()
+            .position(|m| m == cur)
+            .unwrap_or(0) as i32,
+    );
     path.reverse();
     path
 }
@@ -75,10 +80,16 @@ fn message_at(file: &FileDescriptorProto, indexes: &[i32]) -> Result<String, Ser
         ))
     };
     let (&first, rest) = indexes.split_first().ok_or_else(missing)?;
-    let mut msg = usize::try_from(first).ok().and_then(|i| file.message_type.get(i)).ok_or_else(missing)?;
+    let mut msg = usize::try_from(first)
+        .ok()
+        .and_then(|i| file.message_type.get(i))
+        .ok_or_else(missing)?;
     let mut name = msg.name().to_string();
     for &i in rest {
-        msg = usize::try_from(i).ok().and_then(|i| msg.nested_type.get(i)).ok_or_else(missing)?;
+        msg = usize::try_from(i)
+            .ok()
+            .and_then(|i| msg.nested_type.get(i))
+            .ok_or_else(missing)?;
         name = format!("{name}.{}", msg.name());
     }
     Ok(match file.package() {
@@ -135,7 +146,9 @@ impl<M> ProtobufSerializer<M> {
                 .conf
                 .reference_subject_name_strategy
                 .subject(ctx, Some(dep.name()))
-                .ok_or_else(|| SerializationError::new(format!("no subject for the import `{}`", dep.name())))?;
+                .ok_or_else(|| {
+                    SerializationError::new(format!("no subject for the import `{}`", dep.name()))
+                })?;
             let schema = Schema::new(schema_str(&dep), "PROTOBUF").with_references(dep_refs);
             let what = format!("import `{}` under subject `{subject}`", dep.name());
             if self.conf.auto_register_schemas {
@@ -147,7 +160,9 @@ impl<M> ProtobufSerializer<M> {
                 .registry
                 .lookup_schema(&subject, &schema, false, false)
                 .map_err(|e| registry_error(&format!("looking up the {what}"), e))?;
-            let version = rs.version.ok_or_else(|| SerializationError::new(format!("the registry gave no version for the {what}")))?;
+            let version = rs.version.ok_or_else(|| {
+                SerializationError::new(format!("the registry gave no version for the {what}"))
+            })?;
             refs.push(SchemaReference::new(dep.name(), subject, version));
         }
         Ok(refs)
@@ -162,13 +177,30 @@ impl<M> ProtobufSerializer<M> {
 }
 
 impl<M: prost::Message> Serializer<M> for ProtobufSerializer<M> {
-    fn serialize(&self, value: &M, ctx: &SerializationContext<'_>) -> Result<Vec<u8>, SerializationError> {
-        let subject = subject_for(&self.conf.subject_name_strategy, ctx, Some(self.descriptor.full_name()))?;
+    fn serialize(
+        &self,
+        value: &M,
+        ctx: &SerializationContext<'_>,
+    ) -> Result<Vec<u8>, SerializationError> {
+        let subject = subject_for(
+            &self.conf.subject_name_strategy,
+            ctx,
+            Some(self.descriptor.full_name()),
+        )?;
         let c = &self.conf;
-        let latest = reader_schema(&self.registry, &subject, c.use_schema_id, c.use_latest_with_metadata.as_ref(), c.use_latest_version, Some("serialized"))?;
+        let latest = reader_schema(
+            &self.registry,
+            &subject,
+            c.use_schema_id,
+            c.use_latest_with_metadata.as_ref(),
+            c.use_latest_version,
+            Some("serialized"),
+        )?;
         let id = match latest {
             Some(rs) => rs.schema_id,
-            None => self.known.id(&self.registry, c, &subject, || self.schema(ctx))?,
+            None => self
+                .known
+                .id(&self.registry, c, &subject, || self.schema(ctx))?,
         };
         let sid = SchemaId {
             id: Some(id),
@@ -207,7 +239,10 @@ pub struct ProtobufDeserializer<M> {
 
 impl<M> ProtobufDeserializer<M> {
     /// A deserializer for messages of type `M`.
-    pub fn new(registry: Option<&SchemaRegistryClient>, conf: DeserializerConfig) -> ProtobufDeserializer<M> {
+    pub fn new(
+        registry: Option<&SchemaRegistryClient>,
+        conf: DeserializerConfig,
+    ) -> ProtobufDeserializer<M> {
         ProtobufDeserializer {
             registry: registry.cloned(),
             conf,
@@ -236,12 +271,17 @@ impl<M> ProtobufDeserializer<M> {
 }
 
 impl<M: prost::Message + Default> Deserializer<M> for ProtobufDeserializer<M> {
-    fn deserialize(&self, data: &[u8], ctx: &SerializationContext<'_>) -> Result<M, SerializationError> {
+    fn deserialize(
+        &self,
+        data: &[u8],
+        ctx: &SerializationContext<'_>,
+    ) -> Result<M, SerializationError> {
         let (sid, payload) = dual_schema_id(data, ctx, true)?;
         if let Some(registry) = &self.registry {
             self.writer_message(registry, &sid, ctx)?;
         }
-        M::decode(payload).map_err(|e| SerializationError::with_source("Protobuf decoding failed", e))
+        M::decode(payload)
+            .map_err(|e| SerializationError::with_source("Protobuf decoding failed", e))
     }
 }
 
@@ -263,10 +303,16 @@ mod tests {
             name: Some("f.proto".into()),
             package: Some("p".into()),
             message_type: vec![
-                DescriptorProto { name: Some("A".into()), ..Default::default() },
+                DescriptorProto {
+                    name: Some("A".into()),
+                    ..Default::default()
+                },
                 DescriptorProto {
                     name: Some("B".into()),
-                    nested_type: vec![DescriptorProto { name: Some("C".into()), ..Default::default() }],
+                    nested_type: vec![DescriptorProto {
+                        name: Some("C".into()),
+                        ..Default::default()
+                    }],
                     ..Default::default()
                 },
             ],
@@ -274,7 +320,10 @@ mod tests {
         };
         assert_eq!(message_at(&file, &[0]).unwrap(), "p.A");
         assert_eq!(message_at(&file, &[1, 0]).unwrap(), "p.B.C");
-        assert!(message_at(&file, &[1, 1]).unwrap_err().message().contains("[1, 1]"));
+        assert!(message_at(&file, &[1, 1])
+            .unwrap_err()
+            .message()
+            .contains("[1, 1]"));
         assert!(message_at(&file, &[-1]).is_err());
         assert!(is_builtin("google/protobuf/timestamp.proto") && !is_builtin("address.proto"));
     }

@@ -330,18 +330,33 @@ impl KnownSubjects {
         subject: &str,
         schema: impl FnOnce() -> Result<Schema, SerializationError>,
     ) -> Result<i32, SerializationError> {
-        if let Some(id) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(subject) {
+        if let Some(id) = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(subject)
+        {
             return Ok(*id);
         }
         let schema = schema()?;
         let rs = if conf.auto_register_schemas {
             registry
                 .register_schema_full_response(subject, &schema, conf.normalize_schemas)
-                .map_err(|e| registry_error(&format!("registering the schema under subject `{subject}`"), e))?
+                .map_err(|e| {
+                    registry_error(
+                        &format!("registering the schema under subject `{subject}`"),
+                        e,
+                    )
+                })?
         } else {
             registry
                 .lookup_schema(subject, &schema, conf.normalize_schemas, false)
-                .map_err(|e| registry_error(&format!("looking the schema up under subject `{subject}`"), e))?
+                .map_err(|e| {
+                    registry_error(
+                        &format!("looking the schema up under subject `{subject}`"),
+                        e,
+                    )
+                })?
         };
         self.0
             .lock()
