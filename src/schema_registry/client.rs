@@ -135,12 +135,15 @@ impl<K: std::hash::Hash + Eq + Clone> LatestCache<K> {
     }
 }
 
+/// The key of a latest-with-metadata answer: subject, metadata, deleted.
+type MetadataKey = (String, BTreeMap<String, String>, bool);
+
 struct Inner {
     rest: RestClient,
     config: Config,
     cache: Mutex<SchemaCache>,
     latest: Mutex<LatestCache<String>>,
-    latest_with_metadata: Mutex<LatestCache<(String, BTreeMap<String, String>, bool)>>,
+    latest_with_metadata: Mutex<LatestCache<MetadataKey>>,
 }
 
 /// A Confluent Schema Registry client. Python:

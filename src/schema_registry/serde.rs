@@ -41,9 +41,10 @@ pub type SubjectNameFn =
     Arc<dyn Fn(&SerializationContext<'_>, Option<&str>) -> Option<String> + Send + Sync>;
 
 /// How a serde names the subject of a schema. Python: the `subject.name.strategy` callable.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub enum SubjectNameStrategy {
     /// [`topic_subject_name_strategy`] (the default).
+    #[default]
     Topic,
     /// [`record_subject_name_strategy`].
     Record,
@@ -86,12 +87,6 @@ impl std::fmt::Debug for SubjectNameStrategy {
             SubjectNameStrategy::TopicRecord => "TopicRecord",
             SubjectNameStrategy::Custom(_) => "Custom(..)",
         })
-    }
-}
-
-impl Default for SubjectNameStrategy {
-    fn default() -> Self {
-        SubjectNameStrategy::Topic
     }
 }
 

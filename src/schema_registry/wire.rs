@@ -56,10 +56,10 @@ impl SchemaId {
     }
 
     /// Python: `from_bytes(payload)`: reads the framing from `data`, returns the rest.
-    pub fn from_bytes<'d>(
-        data: &'d [u8],
+    pub fn from_bytes(
+        data: &[u8],
         protobuf: bool,
-    ) -> Result<(SchemaId, &'d [u8]), SerializationError> {
+    ) -> Result<(SchemaId, &[u8]), SerializationError> {
         let (&magic, rest) = data
             .split_first()
             .ok_or_else(|| SerializationError::new("empty payload: no magic byte"))?;

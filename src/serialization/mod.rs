@@ -21,6 +21,7 @@
 //! use std::time::Duration;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let cluster = MockCluster::new(1)?;
+//! cluster.set_group_initial_rebalance_delay(Duration::ZERO);
 //! let producer = SerializingProducer::new(
 //!     Producer::new([("bootstrap.servers", cluster.bootstrap_servers())])?,
 //!     StringSerializer::default(),
@@ -32,8 +33,8 @@
 //! let consumer = DeserializingConsumer::new(
 //!     Consumer::new([
 //!         ("bootstrap.servers", cluster.bootstrap_servers()),
-//!         ("group.id", "doc".to_string()),
-//!         ("auto.offset.reset", "earliest".to_string()),
+//!         ("group.id", "doc"),
+//!         ("auto.offset.reset", "earliest"),
 //!     ])?,
 //!     StringDeserializer::default(),
 //!     IntegerDeserializer,

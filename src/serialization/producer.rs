@@ -8,6 +8,9 @@ use crate::error::{ErrorCode, KafkaError};
 use crate::message::OwnedHeaders;
 use crate::producer::{DeliveryReport, Producer, Record};
 
+/// A per-message delivery closure, as [`Record::on_delivery`] takes.
+type DeliveryFn = Box<dyn FnOnce(&DeliveryReport<'_>) + Send + 'static>;
+
 /// One message with a typed key and value: the arguments of Python's
 /// `SerializingProducer.produce(topic, key=None, value=None, partition=-1, on_delivery=None,
 /// timestamp=0, headers=None)`. A key or value left unset is Kafka's null and reaches no
@@ -19,7 +22,7 @@ pub struct TypedRecord<'a, K: ?Sized, V: ?Sized> {
     partition: Option<i32>,
     timestamp: i64,
     headers: OwnedHeaders,
-    on_delivery: Option<Box<dyn FnOnce(&DeliveryReport<'_>) + Send + 'static>>,
+    on_delivery: Option<DeliveryFn>,
     tag: Option<usize>,
 }
 
@@ -81,7 +84,7 @@ impl<'a, K: ?Sized, V: ?Sized> TypedRecord<'a, K, V> {
     }
 
     /// The [`Record`] of the serialized key and value, with everything else of this one.
-    fn to_record<'b>(&'b mut self, key: Option<&'b [u8]>, value: Option<&'b [u8]>) -> Record<'b> {
+    fn as_record<'b>(&'b mut self, key: Option<&'b [u8]>, value: Option<&'b [u8]>) -> Record<'b> {
         let mut r = Record::new(self.topic);
         if let Some(k) = key {
             r = r.key(k);
@@ -224,7 +227,7 @@ impl<K: ?Sized, V: ?Sized> SerializingProducer<K, V> {
             .map(|v| self.value_serializer.serialize(v, &ctx))
             .transpose()
             .map_err(SerializingProduceError::ValueSerialization)?;
-        let r = record.to_record(key.as_deref(), value.as_deref());
+        let r = record.as_record(key.as_deref(), value.as_deref());
         self.producer
             .produce(r)
             .map_err(|e| SerializingProduceError::Produce(e.error))
