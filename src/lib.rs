@@ -48,6 +48,8 @@
 //! | `AIOProducer.produce(..)`, `AIOConsumer.poll(..)` | `Producer::send(record).await`, `Producer::produce_future(record)`, `Consumer::stream()` (feature `async`, module `aio`) |
 //! | `confluent_kafka.version()`, `libversion()` | [`version`], [`libversion`] |
 //! | `'test.mock.num.brokers'` | [`MockCluster`] |
+//! | `SerializingProducer`, `DeserializingConsumer`, `StringSerializer`, ... | [`serialization`] (its own Python → Rust tables) |
+//! | `confluent_kafka.schema_registry` (`SchemaRegistryClient`, `AvroSerializer`, `JSONSerializer`, `ProtobufSerializer`, ...) | `schema_registry` (features `schema-registry`, `avro`, `json-schema`, `protobuf`; its own tables) |
 //!
 //! Threads: [`Producer`] is `Send + Sync`. Delivery, error, throttle and stats callbacks run on
 //! the thread that calls `poll`/`flush`/`close`; a panic in one is caught before it reaches C

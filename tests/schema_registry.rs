@@ -590,6 +590,55 @@ fn a_registry_that_is_down_or_silent_fails_within_the_timeout() {
 }
 
 #[test]
+fn wire_format_vectors_equal_pythons() {
+    use rkafka::schema_registry::wire::{read_indexes, write_indexes};
+    use rkafka::schema_registry::SchemaId;
+    let cases: &[(i32, &[i32])] = &[
+        (1, &[0]),
+        (1, &[1]),
+        (258, &[0, 2]),
+        (0x7fff_ffff, &[3, 1, 0]),
+        (65536, &[64, 8191, 100000]),
+    ];
+    // Python's SchemaId.id_to_bytes for each (id, message indexes); also without indexes.
+    let script = format!(
+        "from confluent_kafka.schema_registry.serde import SchemaId\n\
+         for i, ix in {cases:?}:\n    print(SchemaId('PROTOBUF', i, message_indexes=list(ix)).id_to_bytes().hex(), SchemaId('AVRO', i).id_to_bytes().hex())"
+    );
+    let out = run_sr_python(&script, &[]);
+    for ((id, ix), line) in cases.iter().zip(out.lines()) {
+        let (py_pb, py_avro) = line.split_once(' ').unwrap();
+        let pb = SchemaId {
+            id: Some(*id),
+            message_indexes: Some(ix.to_vec()),
+            ..SchemaId::default()
+        };
+        let bytes = pb.id_to_bytes().unwrap();
+        assert_eq!(common::registry::hex(&bytes), py_pb, "{id} {ix:?}");
+        assert_eq!(
+            common::registry::hex(
+                &SchemaId {
+                    id: Some(*id),
+                    ..SchemaId::default()
+                }
+                .id_to_bytes()
+                .unwrap()
+            ),
+            py_avro
+        );
+        assert_eq!(SchemaId::from_bytes(&bytes, true).unwrap(), (pb, &[][..]));
+        let mut alone = Vec::new();
+        write_indexes(&mut alone, ix);
+        assert_eq!(read_indexes(&alone).unwrap().0, ix.to_vec());
+    }
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "000000000100 0000000001",
+        "[0] is a single 0 byte"
+    );
+}
+
+#[test]
 fn bad_configuration_is_refused_naming_the_key() {
     let e = SchemaRegistryClient::new([("url", "ftp://x")]).unwrap_err();
     assert!(e.to_string().contains("Invalid url ftp://x"), "{e}");

@@ -49,8 +49,9 @@
 //!
 //! `schema_registry_converter` was not taken: it brings its own async HTTP stack (reqwest,
 //! tokio) and its own client types, where this module mirrors Python's client and
-//! serializers call for call. Measured cost of the four features on a clean
-//! `cargo build --all-features --tests` (2 cores): see the crate's README, *Feature flags*.
+//! serializers call for call. Cost: a clean `cargo build --all-features --tests` took 2 min 47 s
+//! of CPU time (user + sys) without these features and 5 min 52 s with them (2 cores; the
+//! heaviest additions are jsonschema's regex engines and apache-avro).
 //!
 //! The tests run against a registry fixture (`tests/common/registry.rs`: the REST endpoints
 //! both clients use, with the registry's error codes, basic and bearer auth, TLS, 409 for
