@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::registry::{hex, py_consume, py_produce, py_serialize, Registry};
+use common::registry::{hex, poll_n, py_consume, py_produce, py_serialize, Registry};
 use common::{unique, Tansu};
 use rkafka::schema_registry::avro::apache_avro::types::Value as Avro;
 use rkafka::schema_registry::avro::{AvroDeserializer, AvroSerializer, AvroValue};
@@ -18,8 +18,8 @@ use rkafka::schema_registry::{
     SerializerConfig, SubjectNameStrategy,
 };
 use rkafka::serialization::{
-    ConsumeError, Deserializer, DeserializingConsumer, MessageField, SerializationContext,
-    Serializer, SerializingProduceError, SerializingProducer, StringDeserializer, StringSerializer,
+    Deserializer, DeserializingConsumer, MessageField, SerializationContext, Serializer,
+    SerializingProduceError, SerializingProducer, StringDeserializer, StringSerializer,
     TypedMessage, TypedRecord,
 };
 use rkafka::{Consumer, ErrorCode, Producer, Rebalance, Record};
@@ -187,25 +187,6 @@ fn records_go_through_tansu_both_ways() {
     let values: Vec<Value> = got.iter().map(|m| m["value"].clone()).collect();
     assert_eq!(values, users().iter().map(user_json).collect::<Vec<_>>());
     assert_eq!(r.ids(&format!("{topic}-value")), [1]);
-}
-
-fn poll_n<K, V>(
-    c: &DeserializingConsumer<K, V>,
-    n: usize,
-) -> Vec<Result<TypedMessage<K, V>, ConsumeError>> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut out = Vec::new();
-    while out.len() < n {
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {n} messages within 30 s",
-            out.len()
-        );
-        if let Some(m) = c.poll(Duration::from_millis(200)) {
-            out.push(m);
-        }
-    }
-    out
 }
 
 const ADDRESS: &str = r#"{"type":"record","name":"Address","namespace":"geo","fields":[{"name":"street","type":"string"},{"name":"zip","type":"int"}]}"#;

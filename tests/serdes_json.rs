@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::registry::{hex, py_consume, py_produce, py_serialize, Registry};
+use common::registry::{hex, poll_n, py_consume, py_produce, py_serialize, Registry};
 use common::{unique, Tansu};
 use rkafka::schema_registry::json_schema::{JsonDeserializer, JsonSerializer};
 use rkafka::schema_registry::{
@@ -15,9 +15,8 @@ use rkafka::schema_registry::{
     SerializerConfig, SubjectNameStrategy,
 };
 use rkafka::serialization::{
-    ConsumeError, Deserializer, DeserializingConsumer, MessageField, SerializationContext,
-    Serializer, SerializingProducer, StringDeserializer, StringSerializer, TypedMessage,
-    TypedRecord,
+    Deserializer, DeserializingConsumer, MessageField, SerializationContext, Serializer,
+    SerializingProducer, StringDeserializer, StringSerializer, TypedRecord,
 };
 use rkafka::{Consumer, ErrorCode, Producer, Rebalance, Record};
 use serde::{Deserialize, Serialize};
@@ -77,25 +76,6 @@ fn spec(r: &Registry, topic: &str, value: Value, records: Vec<Value>) -> Value {
 
 fn user_spec(r: &Registry, topic: &str, records: Vec<Value>) -> Value {
     spec(r, topic, json!({"kind": "json", "schema": USER}), records)
-}
-
-fn poll_n<K, V>(
-    c: &DeserializingConsumer<K, V>,
-    n: usize,
-) -> Vec<Result<TypedMessage<K, V>, ConsumeError>> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut out = Vec::new();
-    while out.len() < n {
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {n} messages within 30 s",
-            out.len()
-        );
-        if let Some(m) = c.poll(Duration::from_millis(200)) {
-            out.push(m);
-        }
-    }
-    out
 }
 
 #[test]

@@ -11,7 +11,7 @@ mod proto;
 
 use std::time::{Duration, Instant};
 
-use common::registry::{hex, py_consume, py_produce, py_serialize, Registry};
+use common::registry::{hex, poll_n, py_consume, py_produce, py_serialize, Registry};
 use common::{unique, Tansu};
 use proto::example::{outer::Inner, Other, Outer, User};
 use proto::geo::Address;
@@ -21,9 +21,9 @@ use rkafka::schema_registry::{
     DeserializerConfig, SchemaRegistryClient, SchemaRegistryError, SerializerConfig,
 };
 use rkafka::serialization::{
-    ConsumeError, Deserializer, DeserializingConsumer, MessageField, SerializationContext,
-    Serializer, SerializingProduceError, SerializingProducer, StringDeserializer, StringSerializer,
-    TypedMessage, TypedRecord,
+    Deserializer, DeserializingConsumer, MessageField, SerializationContext, Serializer,
+    SerializingProduceError, SerializingProducer, StringDeserializer, StringSerializer,
+    TypedRecord,
 };
 use rkafka::{Consumer, Producer, Rebalance, Record};
 use serde_json::{json, Value};
@@ -42,25 +42,6 @@ fn spec(r: &Registry, topic: &str, file: &str, message: &str, records: Vec<Value
     json!({"registry": r.url(), "topic": topic, "key": {"kind": "string"},
            "value": {"kind": "protobuf", "proto_dir": dir, "file": file, "message": message},
            "records": records})
-}
-
-fn poll_n<K, V>(
-    c: &DeserializingConsumer<K, V>,
-    n: usize,
-) -> Vec<Result<TypedMessage<K, V>, ConsumeError>> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut out = Vec::new();
-    while out.len() < n {
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {n} messages within 30 s",
-            out.len()
-        );
-        if let Some(m) = c.poll(Duration::from_millis(200)) {
-            out.push(m);
-        }
-    }
-    out
 }
 
 fn person() -> (Person, Value) {

@@ -5,15 +5,15 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::registry::{hex, py_consume, py_produce, py_serialize};
+use common::registry::{hex, poll_n, py_consume, py_produce, py_serialize};
 use common::{unique, Tansu};
 use rkafka::serialization::{
-    BytesSerializer, ConsumeError, Deserializer, DeserializingConsumer, DoubleDeserializer,
-    DoubleSerializer, IntegerDeserializer, IntegerSerializer, MessageField, SerializationContext,
-    SerializationError, Serializer, SerializingProduceError, SerializingProducer,
-    StringDeserializer, StringSerializer, TypedMessage, TypedRecord,
+    BytesSerializer, Deserializer, DeserializingConsumer, DoubleDeserializer, DoubleSerializer,
+    IntegerDeserializer, IntegerSerializer, MessageField, SerializationContext, SerializationError,
+    Serializer, SerializingProduceError, SerializingProducer, StringDeserializer, StringSerializer,
+    TypedMessage, TypedRecord,
 };
 use rkafka::{Consumer, ErrorCode, Producer, Rebalance, Record};
 use serde_json::{json, Value};
@@ -126,26 +126,6 @@ fn group_consumer(t: &Tansu, group: &str, topic: &str) -> Consumer {
     let c = Consumer::new(t.group_config(group)).unwrap();
     c.subscribe(&[topic], Rebalance::new()).unwrap();
     c
-}
-
-/// Polls until `n` results (messages or errors) arrived, within 30 s.
-fn poll_n<K, V>(
-    c: &DeserializingConsumer<K, V>,
-    n: usize,
-) -> Vec<Result<TypedMessage<K, V>, ConsumeError>> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut out = Vec::new();
-    while out.len() < n {
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {n} messages within 30 s",
-            out.len()
-        );
-        if let Some(r) = c.poll(Duration::from_millis(200)) {
-            out.push(r);
-        }
-    }
-    out
 }
 
 #[test]

@@ -176,32 +176,18 @@ impl JsonSerializer {
             ctx,
             self.record_name.as_deref(),
         )?;
-        let c = &self.conf;
-        let latest = reader_schema(
-            &self.registry,
-            &subject,
-            c.use_schema_id,
-            c.use_latest_with_metadata.as_ref(),
-            c.use_latest_version,
-            None,
-        )?;
-        let (id, parsed) = match (latest, &self.schema, &self.parsed) {
-            (Some(rs), _, _) => (
-                rs.schema_id,
-                self.cache.get(Some(&self.registry), &rs.schema)?,
-            ),
-            (None, Some(schema), Some(parsed)) => (
-                self.known
-                    .id(&self.registry, c, &subject, || Ok(schema.clone()))?,
-                parsed.clone(),
-            ),
-            _ => {
-                return Err(SerializationError::new(format!(
-                    "no schema for subject `{subject}`"
-                )))
-            }
+        let (id, latest) =
+            self.known
+                .write_id(&self.registry, &self.conf, &subject, None, || {
+                    Ok(self.schema.clone())
+                })?;
+        let parsed = match latest {
+            Some(schema) => self.cache.get(Some(&self.registry), &schema)?,
+            None => self.parsed.clone().ok_or_else(|| {
+                SerializationError::new(format!("no schema for subject `{subject}`"))
+            })?,
         };
-        if c.validate {
+        if self.conf.validate {
             validate(&parsed, value)?;
         }
         let mut out = SchemaId {

@@ -25,8 +25,7 @@ use prost_reflect::{FileDescriptor, MessageDescriptor, ReflectMessage};
 use super::client::SchemaRegistryClient;
 use super::rest::{base64_decode, base64_encode};
 use super::serde::{
-    reader_schema, registry_error, subject_for, writer_schema, DeserializerConfig, KnownSubjects,
-    SerializerConfig,
+    registry_error, subject_for, writer_schema, DeserializerConfig, KnownSubjects, SerializerConfig,
 };
 use super::types::{Schema, SchemaReference};
 use super::wire::{dual_schema_id, SchemaId};
@@ -187,21 +186,13 @@ impl<M: prost::Message> Serializer<M> for ProtobufSerializer<M> {
             ctx,
             Some(self.descriptor.full_name()),
         )?;
-        let c = &self.conf;
-        let latest = reader_schema(
+        let (id, _) = self.known.write_id(
             &self.registry,
+            &self.conf,
             &subject,
-            c.use_schema_id,
-            c.use_latest_with_metadata.as_ref(),
-            c.use_latest_version,
             Some("serialized"),
+            || self.schema(ctx).map(Some),
         )?;
-        let id = match latest {
-            Some(rs) => rs.schema_id,
-            None => self
-                .known
-                .id(&self.registry, c, &subject, || self.schema(ctx))?,
-        };
         let sid = SchemaId {
             id: Some(id),
             message_indexes: Some(self.indexes.clone()),

@@ -361,6 +361,37 @@ impl KnownSubjects {
     }
 }
 
+impl KnownSubjects {
+    /// Python's serializer prologue: the schema id to write under `subject`, with the
+    /// registry's schema when it is not the serializer's own (`use_schema_id`,
+    /// `use_latest_with_metadata`, `use_latest_version`); else the id of `own` (registered
+    /// or looked up once).
+    pub(crate) fn write_id(
+        &self,
+        registry: &SchemaRegistryClient,
+        conf: &SerializerConfig,
+        subject: &str,
+        format: Option<&str>,
+        own: impl FnOnce() -> Result<Option<Schema>, SerializationError>,
+    ) -> Result<(i32, Option<Schema>), SerializationError> {
+        let c = conf;
+        let latest = reader_schema(
+            registry,
+            subject,
+            c.use_schema_id,
+            c.use_latest_with_metadata.as_ref(),
+            c.use_latest_version,
+            format,
+        )?;
+        if let Some(rs) = latest {
+            return Ok((rs.schema_id, Some(rs.schema)));
+        }
+        let no_schema = || SerializationError::new(format!("no schema for subject `{subject}`"));
+        let id = self.id(registry, conf, subject, || own()?.ok_or_else(no_schema))?;
+        Ok((id, None))
+    }
+}
+
 /// The subject for a serializer's record, or an error saying the strategy gave none.
 pub(crate) fn subject_for(
     strategy: &SubjectNameStrategy,

@@ -1017,20 +1017,7 @@ pub fn sr_python() -> PathBuf {
 
 /// Runs `script` with the Schema Registry Python (`args` as `sys.argv[1:]`); returns stdout.
 pub fn run_sr_python(script: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(sr_python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run the schema registry python");
-    assert!(
-        out.status.success(),
-        "python failed ({}):\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
+    super::run_python_with(&sr_python(), script, args)
 }
 
 /// Runs a script file from tests/py with the Schema Registry Python.
@@ -1080,4 +1067,24 @@ pub fn py_consume(spec: &Value, bootstrap: &str, n: usize) -> Vec<Value> {
 /// Lower-case hex of `b`.
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Polls `c` until `n` results (messages or errors) arrived; fails the test after 30 s.
+pub fn poll_n<K, V>(
+    c: &rkafka::serialization::DeserializingConsumer<K, V>,
+    n: usize,
+) -> Vec<Result<rkafka::serialization::TypedMessage<K, V>, rkafka::serialization::ConsumeError>> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut out = Vec::new();
+    while out.len() < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {n} messages within 30 s",
+            out.len()
+        );
+        if let Some(m) = c.poll(Duration::from_millis(200)) {
+            out.push(m);
+        }
+    }
+    out
 }
