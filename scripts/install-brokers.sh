@@ -8,6 +8,9 @@
 #   $RKAFKA_CACHE/tansu-0.6.0/bin/tansu  tansu 0.6.0 from crates.io with sqlite
 #                                        (SCRAM SASL; ~10 min build on 2 cores)
 #   python module confluent_kafka==2.12.1 (second client for interop tests)
+#   $RKAFKA_CACHE/venv-sr-2.12.1         a venv with confluent-kafka[avro,json,protobuf,
+#                                        schemaregistry]==2.12.1 and grpcio-tools (protoc for
+#                                        _pb2 modules): the Schema Registry serdes' second client
 #
 # RKAFKA_CACHE defaults to $HOME/.cache/rkafka.
 # --prebuilt-only  skip the slow cargo build of tansu 0.6.0.
@@ -100,6 +103,17 @@ else
     rm -f "$CACHE/pip.err"
 fi
 
+# --- 4. confluent-kafka-python's Schema Registry serdes, in a venv of their own ---------
+SR_VENV="$CACHE/venv-sr-2.12.1"
+if "$SR_VENV/bin/python" -c 'import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema, confluent_kafka.schema_registry.protobuf, grpc_tools.protoc' 2>/dev/null; then
+    log "schema registry venv already present: $SR_VENV"
+else
+    log "creating $SR_VENV with confluent-kafka[avro,json,protobuf,schemaregistry]==2.12.1"
+    python3 -m venv "$SR_VENV"
+    "$SR_VENV/bin/python" -m pip install --quiet \
+        "confluent-kafka[avro,json,protobuf,schemaregistry]==2.12.1" "grpcio-tools==1.85.1"
+fi
+
 echo "RKAFKA_CACHE=$CACHE"
 echo "tansu prebuilt:     $PREBUILT_BIN"
 if [[ -x "$SASL_BIN" ]]; then
@@ -108,3 +122,4 @@ else
     echo "tansu 0.6.0 (sasl): not installed (run without --prebuilt-only)"
 fi
 echo "confluent_kafka:    $(python3 -c 'import confluent_kafka; print(confluent_kafka.__file__)')"
+echo "schema registry py: $SR_VENV/bin/python"

@@ -4,10 +4,11 @@
 # README's "run all tests" command. On a fresh Debian 12 machine (Rust, gcc, make, pkg-config,
 # libssl-dev, zlib1g-dev, python3+pip) it installs what is missing, then runs every check:
 #   1. Debian packages for the `gssapi` feature (libsasl2-dev, the GSSAPI SASL plugin), which
-#      `--all-features` builds need;
+#      `--all-features` builds need, and `openssl` (certificates for the Schema Registry
+#      fixture's TLS tests);
 #   2. the test brokers and the second client (scripts/install-brokers.sh: prebuilt tansu,
 #      tansu 0.6.0 with sqlite + SCRAM built once per machine into ~/.cache/rkafka,
-#      confluent-kafka-python 2.12.1);
+#      confluent-kafka-python 2.12.1, and a venv with its Schema Registry serdes);
 #   3. cargo fmt --check, clippy -D warnings, cargo doc -D warnings;
 #   4. cargo test (unit, integration, doc tests). Each integration test starts and stops its
 #      own brokers on 127.0.0.1 (tansu processes or librdkafka's mock cluster);
@@ -25,7 +26,7 @@ as_root() {
 
 step "system packages"
 need=()
-for pkg in libsasl2-dev libsasl2-modules-gssapi-mit valgrind; do
+for pkg in libsasl2-dev libsasl2-modules-gssapi-mit valgrind openssl; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -49,6 +49,8 @@
 //! | `AIOProducer.produce(..)`, `AIOConsumer.poll(..)` | `Producer::send(record).await`, `Producer::produce_future(record)`, `Consumer::stream()` (feature `async`, module `aio`) |
 //! | `confluent_kafka.version()`, `libversion()` | [`version`], [`libversion`] |
 //! | `'test.mock.num.brokers'` | [`MockCluster`] |
+//! | `SerializingProducer`, `DeserializingConsumer`, `StringSerializer`, ... | [`serialization`] (its own Python → Rust tables) |
+//! | `confluent_kafka.schema_registry` (`SchemaRegistryClient`, `AvroSerializer`, `JSONSerializer`, `ProtobufSerializer`, ...) | `schema_registry` (features `schema-registry`, `avro`, `json-schema`, `protobuf`; its own tables) |
 //!
 //! Threads: [`Producer`] is `Send + Sync`. Delivery, error, throttle and stats callbacks run on
 //! the thread that calls `poll`/`flush`/`close`; a panic in one is caught before it reaches C
@@ -73,6 +75,9 @@ pub mod mock;
 pub mod oauth;
 mod panic;
 pub mod producer;
+#[cfg(feature = "schema-registry")]
+pub mod schema_registry;
+pub mod serialization;
 #[cfg(feature = "stats")]
 pub mod stats;
 pub mod topic_partition;

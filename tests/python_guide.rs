@@ -152,3 +152,55 @@ print(got[0])
     ];
     assert_eq!(out.lines().collect::<Vec<_>>(), rust);
 }
+
+/// The Python column of every table in the module docs (`//!`) of `file`: words keep their
+/// dots (`auto.register.schemas`), and a dotted word also names each of its parts.
+fn rustdoc_python_words(file: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut words = Vec::new();
+    for line in text.lines().filter_map(|l| l.strip_prefix("//! | ")) {
+        if line.starts_with("---") {
+            continue;
+        }
+        let python = line.split(" | ").next().unwrap_or("");
+        for w in python
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .map(|w| w.trim_matches('.'))
+            .filter(|w| !w.is_empty())
+        {
+            words.push(w.to_string());
+            words.extend(w.split('.').map(str::to_string));
+        }
+    }
+    words
+}
+
+/// `confluent_kafka.serialization`, the serializing clients, `confluent_kafka.error` and
+/// `confluent_kafka.schema_registry` (client, serdes, their conf keys): each name is in the
+/// Python column of the rustdoc tables of `rkafka::serialization` or `rkafka::schema_registry`.
+#[test]
+fn every_serialization_and_schema_registry_name_has_a_row_in_the_rustdoc() {
+    #[derive(Deserialize)]
+    struct Names {
+        names: Vec<(String, String)>,
+    }
+    let out = common::registry::run_sr_python_file("public_api_sr.py", &[]);
+    let api: Names = serde_json::from_str(&out).unwrap();
+    let mut words: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut missing = Vec::new();
+    for (file, name) in &api.names {
+        let w = words
+            .entry(file.clone())
+            .or_insert_with(|| rustdoc_python_words(file));
+        if !w.contains(name) {
+            missing.push(format!("{file}: {name}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "Python names without a row in the rustdoc guide:\n  {}",
+        missing.join("\n  ")
+    );
+    assert!(api.names.len() > 150, "{}", api.names.len());
+}

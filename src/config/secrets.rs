@@ -4,7 +4,8 @@
 //! Two rules, one for each way a secret can leak:
 //!
 //! - *Which keys hold secrets* ([`is_secret_key`]): librdkafka's secret properties, any key whose
-//!   name says password, secret, passphrase, token, credential, private key or API key, a key
+//!   name says password, secret, passphrase, token, credential, private key, API key or user
+//!   info (`basic.auth.user.info`, the Schema Registry's `user:password`), a key
 //!   whose last word is `key`, and misspellings of all of those (`sasl.pasword`): a value is
 //!   better hidden once too often in `Debug` than shown once.
 //! - *What is scrubbed from text* ([`Secrets::scrub`]): each secret value whole, whatever its
@@ -48,6 +49,8 @@ const SECRET_WORDS: &[&str] = &[
     "credential",
     "privatekey",
     "apikey",
+    // The Schema Registry client's `basic.auth.user.info` (`user:password`).
+    "userinfo",
 ];
 
 /// True if `key` holds (or, misspelled, was meant to hold) a secret; see the module docs.

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use rkafka::Config;
 
 pub mod oauth_front;
+pub mod registry;
 
 /// The cache `scripts/install-brokers.sh` fills (outside the repository).
 fn cache_dir() -> PathBuf {
@@ -323,12 +324,18 @@ for t, f in fs.items():
 
 /// Runs a Python script (confluent-kafka-python must be installed); returns stdout.
 pub fn run_python(script: &str, args: &[&str]) -> String {
-    let out = Command::new("python3")
+    run_python_with(Path::new("python3"), script, args)
+}
+
+/// Runs `script` with the interpreter `python`; returns stdout, failing the test with both
+/// outputs if the script fails.
+pub fn run_python_with(python: &Path, script: &str, args: &[&str]) -> String {
+    let out = Command::new(python)
         .arg("-c")
         .arg(script)
         .args(args)
         .output()
-        .expect("python3 must be installed");
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
     assert!(
         out.status.success(),
         "python failed ({}):\nstdout:\n{}\nstderr:\n{}",
