@@ -60,7 +60,7 @@
 //! `log`, so a program that only uses `log` loses nothing when the feature is on; rkafka's own
 //! few messages (e.g. a failed automatic assign) stay on `log`, which `tracing-log` bridges. Every
 //! message is scrubbed of secret configuration values first. Feature `metrics` records the
-//! statistics to the `metrics` facade ([`metrics`](crate::metrics) names every series).
+//! statistics to the `metrics` facade (module `rkafka::metrics` names every series).
 //!
 //! Threads: [`Producer`] is `Send + Sync`. Delivery, error, throttle and stats callbacks run on
 //! the thread that calls `poll`/`flush`/`close`; a panic in one is caught before it reaches C

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tracing::field::{Field, Visit};
@@ -72,39 +72,12 @@ impl Subscriber for Recording {
 
 /// The process-wide recording subscriber, installed on first use.
 fn recording() -> &'static Recording {
-    static R: OnceLock<&'static Recording> = OnceLock::new();
+    static R: OnceLock<Arc<Recording>> = OnceLock::new();
     R.get_or_init(|| {
-        let r: &'static Recording = Box::leak(Box::default());
-        tracing::subscriber::set_global_default(Forward(r)).unwrap();
+        let r = Arc::new(Recording::default());
+        tracing::subscriber::set_global_default(r.clone()).unwrap();
         r
     })
-}
-
-/// `set_global_default` takes the subscriber by value; this forwards to the leaked recorder.
-struct Forward(&'static Recording);
-
-impl Subscriber for Forward {
-    fn enabled(&self, m: &Metadata<'_>) -> bool {
-        self.0.enabled(m)
-    }
-    fn new_span(&self, a: &Attributes<'_>) -> Id {
-        self.0.new_span(a)
-    }
-    fn record(&self, i: &Id, r: &SpanRecord<'_>) {
-        self.0.record(i, r)
-    }
-    fn record_follows_from(&self, a: &Id, b: &Id) {
-        self.0.record_follows_from(a, b)
-    }
-    fn event(&self, e: &Event<'_>) {
-        self.0.event(e)
-    }
-    fn enter(&self, i: &Id) {
-        self.0.enter(i)
-    }
-    fn exit(&self, i: &Id) {
-        self.0.exit(i)
-    }
 }
 
 /// The events of `client` so far.
