@@ -363,8 +363,8 @@ impl AdminClient {
     }
 
     /// Python (2.13+): `cluster_id(timeout)`: the cluster's id from the brokers' metadata;
-    /// `None` if the cluster reports none or it could not be fetched within `timeout`.
-    pub fn cluster_id(&self, timeout: impl Into<Timeout>) -> Option<String> {
+    /// `_TIMED_OUT` (as Python raises) if it could not be fetched within `timeout`.
+    pub fn cluster_id(&self, timeout: impl Into<Timeout>) -> Result<String> {
         self.client.cluster_id(timeout.into())
     }
 

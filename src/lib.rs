@@ -105,7 +105,7 @@ pub use rdkafka_sys as sys;
 pub use admin::{AdminClient, AdminClientBuilder, AdminOptions};
 #[cfg(feature = "async")]
 pub use aio::{Delivered, DeliveryFuture, FlushFuture, MessageStream, SendFuture};
-pub use client::{LogRecord, ThrottleEvent};
+pub use client::{LogRecord, ThrottleEvent, WakeupHandle};
 pub use config::Config;
 pub use consumer::{
     BatchIntoIter, BorrowedMessage, Consumer, ConsumerBuilder, ConsumerGroupMetadata, Iter,

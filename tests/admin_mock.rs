@@ -444,3 +444,30 @@ fn mock_cluster_has_no_admin_handlers_and_requests_time_out_cleanly() {
     assert!(e.str().contains("waiting for controller"), "{e}");
     assert!(started.elapsed() < Duration::from_secs(4));
 }
+
+#[test]
+fn cluster_id_on_all_three_clients_matches_the_metadata_and_times_out_as_python_does() {
+    let c = MockCluster::new(1).unwrap();
+    let bootstrap = [("bootstrap.servers", c.bootstrap_servers())];
+    let producer = rkafka::Producer::new(bootstrap).unwrap();
+    let consumer = rkafka::Consumer::new([
+        ("bootstrap.servers", c.bootstrap_servers()),
+        ("group.id", "g-cluster-id"),
+    ])
+    .unwrap();
+    let admin = AdminClient::new(bootstrap).unwrap();
+    let t = Duration::from_secs(10);
+    let from_metadata = producer.list_topics(None, t).unwrap().cluster_id.unwrap();
+    assert!(!from_metadata.is_empty());
+    assert_eq!(producer.cluster_id(t).unwrap(), from_metadata);
+    assert_eq!(consumer.cluster_id(t).unwrap(), from_metadata);
+    assert_eq!(admin.cluster_id(t).unwrap(), from_metadata);
+    // No broker: `_TIMED_OUT` within the timeout, with Python's message.
+    let start = Instant::now();
+    let e = unreachable()
+        .cluster_id(Duration::from_secs(1))
+        .unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(3));
+    assert_eq!(e.code(), ErrorCode::TimedOut);
+    assert!(e.str().starts_with("Failed to retrieve cluster id"), "{e}");
+}

@@ -497,3 +497,70 @@ fn clients_dropped_inside_oauth_cb_are_destroyed_elsewhere() {
         );
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Waking a blocked poll from another thread (Ctrl-C handlers, shutdown).
+
+#[test]
+fn a_wakeup_handle_ends_a_blocking_poll_or_consume_on_another_thread() {
+    within(LIMIT, || {
+        let c = cluster("wakeup", 1);
+        let conf = [
+            ("bootstrap.servers", c.bootstrap_servers().to_string()),
+            ("group.id", "g-wakeup".to_string()),
+        ];
+        let consumer = Consumer::new(conf.iter().cloned().collect::<Config>()).unwrap();
+        consumer.subscribe(["wakeup"]).unwrap();
+        let producer = Producer::new([("bootstrap.servers", c.bootstrap_servers())]).unwrap();
+        for (call, wake) in [
+            ("consumer.poll", consumer.wakeup_handle()),
+            ("consumer.consume", consumer.wakeup_handle()),
+            ("producer.poll", producer.wakeup_handle()),
+        ] {
+            let w = wake.clone();
+            let waker = thread::spawn(move || {
+                thread::sleep(Duration::from_millis(300));
+                assert!(w.wake());
+            });
+            let t = Instant::now();
+            match call {
+                "consumer.poll" => assert!(consumer.poll(Duration::from_secs(30)).is_none()),
+                "consumer.consume" => {
+                    assert!(consumer
+                        .consume(10, Duration::from_secs(30))
+                        .unwrap()
+                        .is_empty())
+                }
+                _ => {
+                    producer.poll(Duration::from_secs(30));
+                }
+            }
+            let took = t.elapsed();
+            waker.join().unwrap();
+            assert!(
+                took < Duration::from_secs(5),
+                "{call} returned after {took:?}"
+            );
+        }
+        // The consumer still works after being woken: a produced message arrives.
+        producer
+            .produce(Record::new("wakeup").value("after"))
+            .unwrap();
+        assert_eq!(producer.flush(Duration::from_secs(10)), 0);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let got = loop {
+            assert!(
+                Instant::now() < deadline,
+                "nothing arrived after the wake-ups"
+            );
+            if let Some(m) = consumer.poll(Duration::from_millis(200)) {
+                break m.unwrap().value().map(<[u8]>::to_vec);
+            }
+        };
+        assert_eq!(got.as_deref(), Some(&b"after"[..]));
+        // A handle outlives its client harmlessly.
+        let handle = consumer.wakeup_handle();
+        drop(consumer);
+        assert!(!handle.wake());
+    })
+}

@@ -14,6 +14,7 @@ mod context;
 mod teardown;
 #[cfg(feature = "tracing")]
 mod trace;
+mod wakeup;
 
 use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
@@ -27,6 +28,7 @@ pub(crate) use context::{common_builder_methods, ClientContext, CommonCallbacks}
 pub use context::{LogRecord, ThrottleEvent};
 #[cfg(all(feature = "tracing", feature = "stats"))]
 pub(crate) use trace::statistics as trace_statistics;
+pub use wakeup::WakeupHandle;
 
 use crate::config::{Config, NativeConf};
 use crate::error::{cstring, ErrorCode, KafkaError, Result};
@@ -164,6 +166,18 @@ impl<S: Kind> NativeClient<S> {
             .store(millis(bound), Ordering::Relaxed);
     }
 
+    /// Makes a `rd_kafka_poll` waiting on another thread return now (`rd_kafka_yield` only
+    /// works from inside a callback; yielding the main queue works from anywhere).
+    pub(crate) fn yield_main_queue(&self) {
+        // SAFETY: rk is live; the queue reference we take is released right away; yielding
+        // only wakes whoever waits on the queue.
+        unsafe {
+            if let Some(q) = Handle::from_raw(sys::rd_kafka_queue_get_main(self.ptr())) {
+                sys::rd_kafka_queue_yield(q.ptr());
+            }
+        }
+    }
+
     /// Serves queued callbacks on this thread; resumes any panic they raised.
     pub(crate) fn poll(&self, timeout: Timeout) -> usize {
         // SAFETY: rk is live. Callbacks run on this thread inside the call and catch panics.
@@ -204,19 +218,23 @@ impl<S: Kind> NativeClient<S> {
         self.fatal_error().unwrap_or_else(|| e.with_fatal(true))
     }
 
-    /// Python (2.13+): `cluster_id(timeout)`: the cluster id from the brokers' metadata (`None`
-    /// if the cluster has none or it could not be fetched in time).
-    pub(crate) fn cluster_id(&self, timeout: Timeout) -> Option<String> {
+    /// Python (2.13+): `cluster_id(timeout)`: the cluster id from the brokers' metadata, or
+    /// `_TIMED_OUT` as Python raises it.
+    pub(crate) fn cluster_id(&self, timeout: Timeout) -> Result<String> {
         // SAFETY: rk is live; the returned string (if any) is ours to free with
         // rd_kafka_mem_free.
         unsafe {
             let id = sys::rd_kafka_clusterid(self.ptr(), timeout.as_millis_i32());
             if id.is_null() {
-                return None;
+                return Err(KafkaError::new(
+                    ErrorCode::TimedOut,
+                    "Failed to retrieve cluster id: Local: Timed out. The broker must support \
+                     KIP-78 (>= 0.10.1) for the cluster id to be available.",
+                ));
             }
             let s = cstr_lossy(id).into_owned();
             sys::rd_kafka_mem_free(self.ptr(), id.cast());
-            Some(s)
+            Ok(s)
         }
     }
 }

@@ -70,7 +70,7 @@ pub use message::{
 pub(crate) use rebalance::ConsumerState;
 pub use rebalance::{Rebalance, RebalanceFn};
 
-use crate::client::{common_builder_methods, CommonCallbacks, NativeClient, Spec};
+use crate::client::{common_builder_methods, CommonCallbacks, NativeClient, Spec, WakeupHandle};
 use crate::config::Config;
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::handle::Handle;
@@ -493,6 +493,25 @@ impl Consumer {
         Ok(batch)
     }
 
+    /// A handle that makes a blocking [`poll`](Consumer::poll) or [`consume`](Consumer::consume)
+    /// of this consumer, on another thread, return now (see [`WakeupHandle`]).
+    pub fn wakeup_handle(&self) -> WakeupHandle {
+        let client = Arc::downgrade(&self.client);
+        WakeupHandle::new(move || {
+            let Some(client) = client.upgrade() else {
+                return false;
+            };
+            // SAFETY: the client is live while we hold it; the queue reference we take is
+            // released right away; yielding only wakes whoever waits on the queue.
+            unsafe {
+                if let Some(q) = Handle::from_raw(sys::rd_kafka_queue_get_consumer(client.ptr())) {
+                    sys::rd_kafka_queue_yield(q.ptr());
+                }
+            }
+            true
+        })
+    }
+
     /// An iterator of [`Consumer::poll`] results (timeouts are skipped) that ends when the
     /// consumer is closed. Python has none.
     pub fn iter(&self) -> Iter<'_> {
@@ -510,8 +529,8 @@ impl Consumer {
     }
 
     /// Python (2.13+): `cluster_id(timeout)`: the cluster's id from the brokers' metadata;
-    /// `None` if the cluster reports none or it could not be fetched within `timeout`.
-    pub fn cluster_id(&self, timeout: impl Into<Timeout>) -> Option<String> {
+    /// `_TIMED_OUT` (as Python raises) if it could not be fetched within `timeout`.
+    pub fn cluster_id(&self, timeout: impl Into<Timeout>) -> Result<String> {
         self.client.cluster_id(timeout.into())
     }
 

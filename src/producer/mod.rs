@@ -44,7 +44,7 @@ pub(crate) use delivery::ProducerState;
 pub use delivery::{Delivery, DeliveryReport};
 pub use record::{OwnedRecord, ProduceError, Record};
 
-use crate::client::{common_builder_methods, CommonCallbacks, NativeClient, Spec};
+use crate::client::{common_builder_methods, CommonCallbacks, NativeClient, Spec, WakeupHandle};
 use crate::config::Config;
 use crate::consts;
 use crate::error::{ErrorCode, KafkaError, Result};
@@ -238,6 +238,19 @@ impl Producer {
         self.len()
     }
 
+    /// A handle that makes a blocking [`poll`](Producer::poll) of this producer, on another
+    /// thread, return now (see [`WakeupHandle`]; `flush` cannot be interrupted).
+    pub fn wakeup_handle(&self) -> WakeupHandle {
+        let client = Arc::downgrade(&self.shared.client);
+        WakeupHandle::new(move || {
+            let Some(client) = client.upgrade() else {
+                return false;
+            };
+            client.yield_main_queue();
+            true
+        })
+    }
+
     /// Python: `len(producer)`: messages and reports not yet served.
     pub fn len(&self) -> usize {
         // SAFETY: the client is live.
@@ -318,8 +331,8 @@ impl Producer {
     }
 
     /// Python (2.13+): `cluster_id(timeout)`: the cluster's id from the brokers' metadata;
-    /// `None` if the cluster reports none or it could not be fetched within `timeout`.
-    pub fn cluster_id(&self, timeout: impl Into<Timeout>) -> Option<String> {
+    /// `_TIMED_OUT` (as Python raises) if it could not be fetched within `timeout`.
+    pub fn cluster_id(&self, timeout: impl Into<Timeout>) -> Result<String> {
         self.client().cluster_id(timeout.into())
     }
 

@@ -19,10 +19,11 @@ use rdkafka_sys::bindings as sys;
 
 use super::delivery::ProducerState;
 use crate::client::NativeClient;
+use crate::handle::Handle;
 use crate::panic::{self, Payload};
 
 /// How long one wait of the serving thread may last before it checks whether to stop (it is
-/// normally woken at once by `rd_kafka_yield`).
+/// normally woken at once by yielding its queue).
 const WAIT_MS: i32 = 1000;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -53,7 +54,9 @@ pub(crate) struct Serving {
 
 struct Thread {
     handle: JoinHandle<()>,
-    rk: Raw<sys::rd_kafka_t>,
+    /// The main queue the thread serves, to wake it (`rd_kafka_yield` works only from inside a
+    /// callback).
+    main: Handle<sys::rd_kafka_queue_t>,
 }
 
 /// A pointer the serving thread may use: the `rd_kafka_t` and the producer's state, both of
@@ -81,10 +84,11 @@ impl Serving {
             .spawn(move || serve(rk, state));
         match spawned {
             Ok(handle) => {
-                *thread = Some(Thread {
-                    handle,
-                    rk: Raw(client.ptr()),
-                });
+                // SAFETY: the client is live; a new queue reference, released in `stop` before
+                // the client is destroyed.
+                let main = unsafe { Handle::from_raw(sys::rd_kafka_queue_get_main(client.ptr())) }
+                    .expect("a client always has its main queue");
+                *thread = Some(Thread { handle, main });
                 self.started.store(true, Ordering::Release);
             }
             // Futures still make progress through poll()/flush(); say why they may not alone.
@@ -99,9 +103,8 @@ impl Serving {
         self.stop.store(true, Ordering::Release);
         let thread = lock(&self.thread).take();
         if let Some(t) = thread {
-            // SAFETY: the handle is live (the client is destroyed only after this returns);
-            // rd_kafka_yield wakes the thread's rd_kafka_poll at once.
-            unsafe { sys::rd_kafka_yield(t.rk.0) };
+            // SAFETY: the queue is live; yielding it wakes the thread's rd_kafka_poll at once.
+            unsafe { sys::rd_kafka_queue_yield(t.main.ptr()) };
             if t.handle.join().is_err() {
                 log::error!(target: "rkafka", "the async serving thread panicked");
             }
