@@ -14,7 +14,8 @@
 #      own brokers on 127.0.0.1 (tansu processes or librdkafka's mock cluster);
 #   5. the memory checks: scripts/valgrind.sh (1,000 cycles under memcheck, ~1.5 min) and
 #      scripts/soak.sh (10,000,000 messages, RSS growth < 10 %, ~15 s after a release build).
-#   Also checked: the crate builds and lints with no optional features.
+#   Also checked: the crate builds and lints with no optional features, and builds with
+#   `tracing` or `metrics` alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,10 @@ cargo clippy --all-targets --all-features -- -D warnings
 
 step "cargo clippy --all-targets --no-default-features -- -D warnings"
 cargo clippy --all-targets --no-default-features -- -D warnings
+
+step "cargo check: the observability features alone (tracing without stats, metrics without async)"
+cargo check --no-default-features --features tracing
+cargo check --no-default-features --features metrics
 
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features

@@ -52,6 +52,18 @@
 //! | `SerializingProducer`, `DeserializingConsumer`, `StringSerializer`, ... | [`serialization`] (its own Python → Rust tables) |
 //! | `confluent_kafka.schema_registry` (`SchemaRegistryClient`, `AvroSerializer`, `JSONSerializer`, `ProtobufSerializer`, ...) | `schema_registry` (features `schema-registry`, `avro`, `json-schema`, `protobuf`; its own tables) |
 //!
+//! Logging: librdkafka's log lines go to the `log` crate (target `rkafka::<client name>`, the
+//! message prefixed with its facility) unless a `.logger(..)` closure takes them. With feature
+//! `tracing` they become `tracing` events instead (target `rkafka::librdkafka`, fields `client`,
+//! `facility`, `syslog_level`; syslog levels 0-3 are ERROR, 4 WARN, 5-6 INFO, 7 DEBUG), and so do
+//! client-wide errors no `error_cb` takes (target `rkafka::error`, fields `client`, `code`,
+//! `fatal`, `retriable`); `.trace_statistics()` adds one INFO event per statistics interval
+//! (target `rkafka::statistics`). Until a `tracing` dispatcher is installed they still go to
+//! `log`, so a program that only uses `log` loses nothing when the feature is on; rkafka's own
+//! few messages (e.g. a failed automatic assign) stay on `log`, which `tracing-log` bridges. Every
+//! message is scrubbed of secret configuration values first. Feature `metrics` records the
+//! statistics to the `metrics` facade (module `rkafka::metrics` names every series).
+//!
 //! Threads: [`Producer`] is `Send + Sync`. Delivery, error, throttle and stats callbacks run on
 //! the thread that calls `poll`/`flush`/`close`; a panic in one is caught before it reaches C
 //! and resumed from that call. The logger runs on librdkafka's threads (so it must be
@@ -71,6 +83,8 @@ mod ffi;
 mod handle;
 pub mod message;
 pub mod metadata;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod mock;
 pub mod oauth;
 mod panic;

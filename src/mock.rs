@@ -237,6 +237,26 @@ impl MockCluster {
         // SAFETY: the cluster is live.
         unsafe { sys::rd_kafka_mock_group_initial_rebalance_delay_ms(self.ptr(), ms) };
     }
+
+    /// Sets the heartbeat interval the coordinator gives members of `group.protocol=consumer`
+    /// groups (KIP-848; Kafka's `group.consumer.heartbeat.interval.ms`: 5 s in Kafka, 3 s here by default): how
+    /// soon a member learns of a new target assignment. With that protocol the client may not
+    /// set `heartbeat.interval.ms` itself.
+    pub fn set_group_consumer_heartbeat_interval(&self, interval: Duration) {
+        let ms = i32::try_from(interval.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: the cluster is live.
+        unsafe { sys::rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(self.ptr(), ms) };
+    }
+
+    /// Sets the session timeout of `group.protocol=consumer` members (KIP-848; Kafka's
+    /// `group.consumer.session.timeout.ms`: 45 s in Kafka, 30 s here by default): how long a member that stopped
+    /// heartbeating keeps its partitions. With that protocol the client may not set
+    /// `session.timeout.ms` itself.
+    pub fn set_group_consumer_session_timeout(&self, timeout: Duration) {
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: the cluster is live.
+        unsafe { sys::rd_kafka_mock_set_group_consumer_session_timeout_ms(self.ptr(), ms) };
+    }
 }
 
 /// One request a [`MockCluster`] broker received (see [`MockCluster::requests`]).

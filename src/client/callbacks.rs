@@ -28,7 +28,10 @@ pub(super) unsafe fn install<S: Sync>(conf: *mut sys::rd_kafka_conf_t, ctx: &Cli
     // SAFETY: caller contract; each trampoline matches the C signature it is registered for.
     unsafe {
         sys::rd_kafka_conf_set_log_cb(conf, Some(log_trampoline::<S>));
-        if ctx.common.error_cb.is_some() {
+        // With `tracing`, errors that would go to the default logger become structured events
+        // (trace.rs); a custom logger still gets librdkafka's own `ERROR` line for them.
+        let traced = cfg!(feature = "tracing") && ctx.common.logger.is_none();
+        if ctx.common.error_cb.is_some() || traced {
             sys::rd_kafka_conf_set_error_cb(conf, Some(error_trampoline::<S>));
         }
         if ctx.common.throttle_cb.is_some() {
@@ -84,7 +87,7 @@ unsafe extern "C" fn log_trampoline<S: Sync>(
         // SAFETY: fac and buf are NUL-terminated strings valid for this call.
         let (fac, buf) = unsafe { (cstr_lossy(fac), cstr_lossy(buf)) };
         if opaque.is_null() {
-            log::log!(target: "rkafka", syslog_to_level(level), "{fac}: {buf}");
+            default_log("rkafka", "", level, &fac, &buf);
             return;
         }
         // SAFETY: a non-null opaque is the context of this client kind.
@@ -103,13 +106,20 @@ unsafe extern "C" fn log_trampoline<S: Sync>(
                 message: &message,
                 client_name: name,
             }),
-            None => default_log(ctx.log_target(), lvl, &fac, &message),
+            None => default_log(ctx.log_target(), name, level, &fac, &message),
         }
     })
 }
 
-/// The `log` crate, target `rkafka::<client name>`.
-fn default_log(target: &str, lvl: log::Level, fac: &str, message: &str) {
+/// The `log` crate, target `rkafka::<client name>` (with feature `tracing`: a `tracing` event,
+/// once a dispatcher is installed).
+fn default_log(target: &str, client: &str, level: c_int, fac: &str, message: &str) {
+    #[cfg(feature = "tracing")]
+    if super::trace::log_line(client, level, fac, message) {
+        return;
+    }
+    let _ = client;
+    let lvl = syslog_to_level(level);
     let meta = log::Metadata::builder().level(lvl).target(target).build();
     if lvl <= log::max_level() && log::logger().enabled(&meta) {
         log::logger().log(
@@ -132,9 +142,6 @@ unsafe extern "C" fn error_trampoline<S: Sync>(
     let completed = panic::catch(|| {
         // SAFETY: opaque is our context (installed with this callback).
         let ctx = unsafe { ClientContext::<S>::from_opaque(opaque) };
-        let Some(cb) = &ctx.common.error_cb else {
-            return true;
-        };
         // SAFETY: reason is a NUL-terminated string valid for this call.
         let reason = unsafe { cstr_lossy(reason) };
         let mut error = KafkaError::new(ErrorCode::from_raw(err), ctx.scrub(&reason).into_owned());
@@ -143,7 +150,15 @@ unsafe extern "C" fn error_trampoline<S: Sync>(
             // SAFETY: rk is the live instance serving this callback.
             error = unsafe { fatal_error_of(rk, ctx) }.unwrap_or_else(|| error.with_fatal(true));
         }
-        panic::catch(|| cb(&error)).is_some()
+        match &ctx.common.error_cb {
+            Some(cb) => panic::catch(|| cb(&error)).is_some(),
+            None => {
+                // Installed without a closure only with `tracing` and no logger (`install`).
+                #[cfg(feature = "tracing")]
+                super::trace::client_error(ctx.log_target(), &error);
+                true
+            }
+        }
     })
     .unwrap_or(false);
     // SAFETY: rk is the live instance serving this callback.
@@ -198,9 +213,16 @@ unsafe extern "C" fn stats_trampoline<S: Sync>(
             completed &= panic::catch(|| cb(&text)).is_some();
         }
         #[cfg(feature = "stats")]
-        if let Some(cb) = &ctx.common.statistics_cb {
+        if ctx.common.has_statistics_cb() {
             match crate::Statistics::from_json(&text) {
-                Ok(stats) => completed &= panic::catch(|| cb(&stats, &text)).is_some(),
+                Ok(stats) => {
+                    for (_, sink) in &ctx.common.statistics_sinks {
+                        completed &= panic::catch(|| sink(&stats)).is_some();
+                    }
+                    if let Some(cb) = &ctx.common.statistics_cb {
+                        completed &= panic::catch(|| cb(&stats, &text)).is_some();
+                    }
+                }
                 // Not silently: the raw JSON still went to stats_cb if set; say why this did not.
                 Err(e) => log::warn!(target: ctx.log_target(), "statistics_cb skipped: {e}"),
             }

@@ -44,6 +44,10 @@ pub(crate) type StatsFn = dyn Fn(&str) + Send + Sync;
 #[cfg(feature = "stats")]
 pub(crate) type StatisticsFn = dyn Fn(&crate::Statistics, &str) + Send + Sync;
 pub(crate) type LogFn = dyn Fn(&LogRecord<'_>) + Send + Sync;
+/// Where typed statistics go besides `statistics_cb` (`.metrics()`, `.trace_statistics()`),
+/// with the builder method's name for error messages.
+#[cfg(feature = "stats")]
+pub(crate) type StatisticsSink = (&'static str, fn(&crate::Statistics));
 
 /// Client-wide callbacks every client type takes (the confluent-kafka-python config keys
 /// `error_cb`, `throttle_cb`, `stats_cb`, `logger`).
@@ -54,6 +58,8 @@ pub(crate) struct CommonCallbacks {
     pub(crate) stats_cb: Option<Box<StatsFn>>,
     #[cfg(feature = "stats")]
     pub(crate) statistics_cb: Option<Box<StatisticsFn>>,
+    #[cfg(feature = "stats")]
+    pub(crate) statistics_sinks: Vec<StatisticsSink>,
     pub(crate) logger: Option<Box<LogFn>>,
     pub(crate) oauth_cb: Option<Box<crate::oauth::OAuthFn>>,
 }
@@ -61,9 +67,38 @@ pub(crate) struct CommonCallbacks {
 impl CommonCallbacks {
     pub(crate) fn has_statistics_cb(&self) -> bool {
         #[cfg(feature = "stats")]
-        return self.statistics_cb.is_some();
+        return self.statistics_cb.is_some() || !self.statistics_sinks.is_empty();
         #[cfg(not(feature = "stats"))]
         false
+    }
+
+    /// Refuses a statistics sink without `statistics.interval.ms`: librdkafka would then emit
+    /// no statistics, and the sink would silently record nothing.
+    pub(crate) fn check(&self, _config: &Config) -> crate::error::Result<()> {
+        #[cfg(feature = "stats")]
+        if let Some((method, _)) = self.statistics_sinks.first() {
+            let interval = _config.get("statistics.interval.ms").unwrap_or("0");
+            if interval.trim().parse::<i64>().map_or(true, |ms| ms <= 0) {
+                return Err(KafkaError::invalid_arg(format!(
+                    "{method}() needs statistics.interval.ms > 0 (it is {interval:?}): librdkafka \
+                     emits no statistics without it; set e.g. \"statistics.interval.ms\" => 5000"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CommonCallbacks {
+    fn sink_names(&self) -> Vec<&'static str> {
+        #[cfg(feature = "stats")]
+        return self
+            .statistics_sinks
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        #[cfg(not(feature = "stats"))]
+        Vec::new()
     }
 }
 
@@ -74,6 +109,7 @@ impl std::fmt::Debug for CommonCallbacks {
             .field("throttle_cb", &self.throttle_cb.is_some())
             .field("stats_cb", &self.stats_cb.is_some())
             .field("statistics_cb", &self.has_statistics_cb())
+            .field("statistics_sinks", &self.sink_names())
             .field("logger", &self.logger.is_some())
             .field("oauth_cb", &self.oauth_cb.is_some())
             .finish()
@@ -124,6 +160,33 @@ macro_rules! common_builder_methods {
             self
         }
 
+        /// Records every statistics interval to the [`metrics`](https://docs.rs/metrics) facade
+        /// (gauges and counters labelled by client, broker, topic and partition, named in
+        /// [`rkafka::metrics`]($crate::metrics)), for whatever exporter the application
+        /// installed. Needs `statistics.interval.ms` > 0 (`build` refuses it otherwise); works
+        /// beside [`statistics_cb`](Self::statistics_cb) and [`stats_cb`](Self::stats_cb).
+        /// Served by `poll`/`flush`, like them. Python has none. Feature `metrics`.
+        #[cfg(feature = "metrics")]
+        pub fn metrics(mut self) -> Self {
+            self.common
+                .statistics_sinks
+                .push(("metrics", $crate::metrics::record));
+            self
+        }
+
+        /// Emits every statistics interval as one `tracing` event (target
+        /// `rkafka::statistics`, level INFO) with a summary as fields: client, queue depths,
+        /// request and message totals, brokers up, consumer lag. Needs
+        /// `statistics.interval.ms` > 0 (`build` refuses it otherwise); works beside the other
+        /// statistics callbacks. Python has none. Features `tracing` and `stats`.
+        #[cfg(all(feature = "tracing", feature = "stats"))]
+        pub fn trace_statistics(mut self) -> Self {
+            self.common
+                .statistics_sinks
+                .push(("trace_statistics", $crate::client::trace_statistics));
+            self
+        }
+
         /// Python: `'oauth_cb': fn(oauthbearer_config) -> (token, expiry, principal, extensions)`.
         /// Called with `sasl.oauthbearer.config` whenever librdkafka needs a token (at start and
         /// at 80 % of each token's lifetime) when `sasl.mechanisms=OAUTHBEARER`. It runs on
@@ -151,7 +214,8 @@ macro_rules! common_builder_methods {
         }
 
         /// Python: `'logger': logging.Logger`. Replaces the default of logging to the `log`
-        /// crate (target `rkafka::<client name>`). librdkafka calls it **from its own
+        /// crate (target `rkafka::<client name>`; with feature `tracing`, to `tracing` once a
+        /// dispatcher is installed: see the crate docs, "Logging"). librdkafka calls it **from its own
         /// threads**, hence `Send + Sync`; it must not block or call back into the client.
         /// A panic in it is caught and logged, never crosses into C.
         ///

@@ -12,6 +12,8 @@
 mod callbacks;
 mod context;
 mod teardown;
+#[cfg(feature = "tracing")]
+mod trace;
 mod wakeup;
 
 use std::mem::ManuallyDrop;
@@ -24,6 +26,8 @@ use rdkafka_sys::bindings as sys;
 pub(crate) use callbacks::yield_if_panicked;
 pub(crate) use context::{common_builder_methods, ClientContext, CommonCallbacks};
 pub use context::{LogRecord, ThrottleEvent};
+#[cfg(all(feature = "tracing", feature = "stats"))]
+pub(crate) use trace::statistics as trace_statistics;
 pub use wakeup::WakeupHandle;
 
 use crate::config::{Config, NativeConf};
@@ -74,6 +78,7 @@ impl<S: Kind> NativeClient<S> {
         spec: Spec<'_, S>,
         setup: impl FnOnce(&NativeConf),
     ) -> Result<NativeClient<S>> {
+        spec.common.check(spec.config)?;
         let conf = spec.config.to_native(&[])?;
         let ctx = AliasableBox::new(ClientContext::new(spec.common, spec.config, spec.state));
         // SAFETY: conf is live and not yet handed over; the opaque is the boxed context, which

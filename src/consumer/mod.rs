@@ -22,6 +22,27 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # The next-generation group protocol (KIP-848)
+//!
+//! `"group.protocol" => "consumer"` (GA in librdkafka 2.12; needs Apache Kafka 4.0 or later, or
+//! another broker serving the `ConsumerGroupHeartbeat` API) moves the group's work to the broker:
+//! it computes the assignment (its assignor picked by `group.remote.assignor`, `uniform` or
+//! `range`, or left to the broker), and every rebalance is incremental, with no stop-the-world
+//! phase: members give up and receive only the partitions that move, and keep consuming the
+//! rest. Use it for large groups or groups that scale often (autoscaled services), when the
+//! brokers support it; keep the default `classic` for older brokers or a client-side assignor.
+//! Nothing changes in rkafka's API: `on_assign`/`on_revoke` see the partitions that move (as
+//! with `cooperative-sticky`; [`Consumer::rebalance_protocol`] says `COOPERATIVE`), `on_assign`
+//! still shows the committed offsets, and commit, `close` and `max.poll.interval.ms` work as
+//! before (`tests/consumer_kip848.rs`, on the mock cluster).
+//!
+//! Settings that conflict: librdkafka 2.12.1 refuses to create the consumer (`_INVALID_ARG`,
+//! naming the setting) when `session.timeout.ms`, `heartbeat.interval.ms`,
+//! `partition.assignment.strategy` or `group.protocol.type` is set. The first two are broker
+//! settings with this protocol (`group.consumer.session.timeout.ms`,
+//! `group.consumer.heartbeat.interval.ms`); `group.remote.assignor` replaces the third. Configs
+//! copied from Python often set `session.timeout.ms`: drop it when switching.
+//!
 //! The parts: rebalances and the consumer's callback state (rebalance.rs), commits and stored
 //! offsets (commit.rs), positions and offset queries (positions.rs), consumed messages
 //! (message.rs).
