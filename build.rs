@@ -1,11 +1,19 @@
 //! Build script for rkafka.
 //!
-//! rdkafka-sys builds librdkafka 2.12.1 from its bundled source before this script runs and
-//! tells us where (`DEP_RDKAFKA_ROOT`). This script then:
+//! rdkafka-sys provides librdkafka before this script runs, in one of three ways:
+//! - built from its bundled 2.12.1 source with `./configure` (the default; also under
+//!   `static-linking` and `ssl-vendored`): `DEP_RDKAFKA_ROOT` is that source tree;
+//! - built from the same source with CMake (`cmake-build`, `oidc`): `DEP_RDKAFKA_ROOT` is the
+//!   install prefix;
+//! - the system's librdkafka, found by pkg-config (`dynamic-linking`, also when another crate in
+//!   the build turns it on): no `DEP_RDKAFKA_ROOT`; this script asks pkg-config itself.
 //!
-//! 1. checks that the librdkafka it built has every feature rkafka promises (TLS, SASL PLAIN,
-//!    SCRAM, OAUTHBEARER, gzip, snappy, lz4, zstd; GSSAPI with the `gssapi` feature) and, when one
-//!    is missing, stops with the package to install instead of a run-time "No such feature";
+//! Then it:
+//! 1. checks that that librdkafka has every feature rkafka promises (TLS, SASL PLAIN, SCRAM,
+//!    OAUTHBEARER, gzip, snappy, zstd; GSSAPI with `gssapi`, OIDC with `oidc`) and, when one is
+//!    missing, stops with what to install instead of a run-time "No such feature". A source
+//!    build says so in its `config.h`; a system library is asked by running a probe program
+//!    (skipped, with a warning, when cross-compiling);
 //! 2. compiles `wrapper.h` with the C compiler against that librdkafka's headers: every ABI fact,
 //!    constant and function the Rust code relies on is checked by the C compiler itself;
 //! 3. generates `$OUT_DIR/c_consts.rs` from the `RKAFKA_CONST` lines of `wrapper.h` and
@@ -23,22 +31,18 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi.rs");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CC");
+    println!("cargo:rerun-if-env-changed=PKG_CONFIG");
+    println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
+    println!("cargo:rerun-if-env-changed=DEP_LIBRDKAFKA_STATIC_ROOT");
 
-    let root = match env::var("DEP_RDKAFKA_ROOT") {
-        Ok(r) => PathBuf::from(r),
-        Err(_) => fail(
-            "rdkafka-sys did not report where it built librdkafka (DEP_RDKAFKA_ROOT is unset).\n\
-             rkafka needs rdkafka-sys's bundled static build; do not enable rdkafka-sys's \
-             `dynamic-linking` feature.",
-        ),
-    };
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-
-    check_features(&root);
-    check_wrapper(&root, &out);
+    let lib = locate();
+    refuse_ignored_static_root(&lib);
+    check_features(&lib, &out);
+    check_wrapper(&lib, &out);
     gen_consts(&out);
-    gen_error_codes(&root.join("src/rdkafka.h"), &out);
-    if env::var_os("CARGO_FEATURE_GSSAPI").is_some() {
+    gen_error_codes(&lib.include.join("rdkafka.h"), &out);
+    if feature("GSSAPI") {
         warn_missing_gssapi_plugin();
     }
 }
@@ -49,91 +53,369 @@ fn fail(msg: &str) -> ! {
     std::process::exit(1);
 }
 
+/// True if rkafka's Cargo feature `name` (upper case, `_` for `-`) is on.
+fn feature(name: &str) -> bool {
+    env::var_os(format!("CARGO_FEATURE_{name}")).is_some()
+}
+
+/// How rdkafka-sys provided librdkafka.
+enum Origin {
+    /// Built from the bundled source; `config.h` says what it was built with.
+    Source { config_h: PathBuf },
+    /// The system's library, found by pkg-config (`dynamic-linking`).
+    System { pkg_config: PkgConfig },
+}
+
+/// The librdkafka that will be linked: where its headers are and how it came.
+struct Librdkafka {
+    /// The directory holding `rdkafka.h` and `rdkafka_mock.h`.
+    include: PathBuf,
+    origin: Origin,
+}
+
+impl Librdkafka {
+    fn describe(&self) -> String {
+        match &self.origin {
+            Origin::Source { config_h } => format!(
+                "rdkafka-sys's build of its bundled librdkafka ({})",
+                config_h.parent().unwrap_or(Path::new("")).display()
+            ),
+            Origin::System { pkg_config } => format!(
+                "the system librdkafka {} (pkg-config, headers in {})",
+                pkg_config.version,
+                self.include.display()
+            ),
+        }
+    }
+}
+
+/// Finds librdkafka's headers and build configuration, whichever way rdkafka-sys provided it.
+fn locate() -> Librdkafka {
+    let Ok(root) = env::var("DEP_RDKAFKA_ROOT") else {
+        return locate_system();
+    };
+    let root = PathBuf::from(root);
+    // ./configure build: the source tree itself.
+    if root.join("src/rdkafka.h").exists() {
+        return Librdkafka {
+            include: root.join("src"),
+            origin: Origin::Source {
+                config_h: root.join("config.h"),
+            },
+        };
+    }
+    // CMake build (`cmake-build`): an install prefix, with the build tree under build/.
+    if root.join("include/librdkafka/rdkafka.h").exists() {
+        return Librdkafka {
+            include: root.join("include/librdkafka"),
+            origin: Origin::Source {
+                config_h: root.join("build/generated/config.h"),
+            },
+        };
+    }
+    fail(&format!(
+        "rdkafka-sys reported its librdkafka build at {} (DEP_RDKAFKA_ROOT), but neither \
+         src/rdkafka.h (./configure build) nor include/librdkafka/rdkafka.h (CMake build) is there.\n\
+         Run `cargo clean -p rdkafka-sys` and build again; rkafka needs rdkafka-sys =4.10.0.",
+        root.display()
+    ))
+}
+
+/// What pkg-config says about the system's librdkafka.
+struct PkgConfig {
+    version: String,
+    /// `-I...` and other compiler flags.
+    cflags: Vec<String>,
+    /// `-L... -lrdkafka ...`.
+    libs: Vec<String>,
+}
+
+fn pkg_config(args: &[&str]) -> Result<String, String> {
+    let exe = env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into());
+    let out = Command::new(&exe)
+        .args(args)
+        .arg("rdkafka")
+        .output()
+        .map_err(|e| format!("cannot run `{exe}`: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// No `DEP_RDKAFKA_ROOT`: rdkafka-sys linked the system librdkafka (its `dynamic-linking`,
+/// which any crate in the build may turn on). Its headers come from pkg-config, as the
+/// library did.
+fn locate_system() -> Librdkafka {
+    let how = "rdkafka-sys did not build librdkafka (no DEP_RDKAFKA_ROOT), so it links the \
+               system's (its `dynamic-linking` feature is on, from rkafka's `dynamic-linking` or \
+               from another crate in this build)";
+    let probe = || -> Result<PkgConfig, String> {
+        let split = |s: String| s.split_whitespace().map(str::to_string).collect();
+        Ok(PkgConfig {
+            version: pkg_config(&["--modversion"])?,
+            cflags: split(pkg_config(&["--cflags"])?),
+            libs: split(pkg_config(&["--libs"])?),
+        })
+    };
+    let pkg_config = probe().unwrap_or_else(|e| {
+        fail(&format!(
+            "{how}, but pkg-config cannot describe it: {e}\n\
+             Install librdkafka 2.12.1's development files (Debian 12's librdkafka-dev is 2.0.2, too \
+             old: build 2.12.1 from source into a prefix and set PKG_CONFIG_PATH=PREFIX/lib/pkgconfig), \
+             or drop `dynamic-linking` to build the bundled librdkafka."
+        ))
+    });
+    let mut dirs: Vec<PathBuf> = pkg_config
+        .cflags
+        .iter()
+        .filter_map(|f| f.strip_prefix("-I"))
+        .map(PathBuf::from)
+        .collect();
+    dirs.extend(["/usr/local/include", "/usr/include"].map(PathBuf::from));
+    let include = dirs
+        .iter()
+        .flat_map(|d| [d.join("librdkafka"), d.clone()])
+        .find(|d| d.join("rdkafka.h").exists() && d.join("rdkafka_mock.h").exists())
+        .unwrap_or_else(|| {
+            fail(&format!(
+                "{how}: pkg-config found librdkafka {}, but no directory among {dirs:?} (or their \
+                 librdkafka/ subdirectories) holds both rdkafka.h and rdkafka_mock.h.\n\
+                 Install the complete development files of librdkafka 2.12.1.",
+                pkg_config.version
+            ))
+        });
+    Librdkafka {
+        include,
+        origin: Origin::System { pkg_config },
+    }
+}
+
+/// rdkafka-sys 4.10.0 documents `static-linking` as linking the librdkafka built at
+/// `DEP_LIBRDKAFKA_STATIC_ROOT`, but its build script tests a feature it never declares
+/// (`static-external`), so it builds its bundled source instead. Linking something other
+/// than what the user pointed at must not pass silently.
+fn refuse_ignored_static_root(lib: &Librdkafka) {
+    let Some(wanted) = env::var_os("DEP_LIBRDKAFKA_STATIC_ROOT") else {
+        return;
+    };
+    if let Origin::Source { .. } = lib.origin {
+        fail(&format!(
+            "DEP_LIBRDKAFKA_STATIC_ROOT is set ({}), but rdkafka-sys 4.10.0 ignores it: its \
+             `static-linking` feature builds and links the bundled librdkafka 2.12.1 instead \
+             (its build script checks for a `static-external` feature that does not exist).\n\
+             Unset DEP_LIBRDKAFKA_STATIC_ROOT to use the bundled build, or install your librdkafka \
+             (2.12.1) with its pkg-config file and build with `dynamic-linking`.",
+            Path::new(&wanted).display()
+        ));
+    }
+}
+
+/// A librdkafka feature rkafka needs: its `config.h` define, its `builtin.features` name, and
+/// what provides it.
 struct Need {
     define: &'static str,
-    feature: &'static str,
+    builtin: &'static str,
     debian: &'static str,
     rhel: &'static str,
 }
 
-fn check_features(root: &Path) {
-    let config_h = root.join("config.h");
-    let text = fs::read_to_string(&config_h).unwrap_or_else(|e| {
-        fail(&format!(
-            "cannot read {}: {e}\nrdkafka-sys's librdkafka build looks incomplete; run `cargo clean -p rdkafka-sys` and rebuild.",
-            config_h.display()
-        ))
-    });
-    let defined = |name: &str| {
-        text.lines()
-            .any(|l| l.trim() == format!("#define {name} 1"))
+fn needs() -> Vec<Need> {
+    let ssl = |define, builtin| Need {
+        define,
+        builtin,
+        debian: "libssl-dev",
+        rhel: "openssl-devel",
     };
     let mut needs = vec![
-        Need {
-            define: "WITH_SSL",
-            feature: "ssl (TLS)",
-            debian: "libssl-dev",
-            rhel: "openssl-devel",
-        },
-        Need {
-            define: "WITH_SASL_SCRAM",
-            feature: "sasl_scram",
-            debian: "libssl-dev",
-            rhel: "openssl-devel",
-        },
-        Need {
-            define: "WITH_SASL_OAUTHBEARER",
-            feature: "sasl_oauthbearer",
-            debian: "libssl-dev",
-            rhel: "openssl-devel",
-        },
+        ssl("WITH_SSL", "ssl"),
+        ssl("WITH_SASL_SCRAM", "sasl_scram"),
+        ssl("WITH_SASL_OAUTHBEARER", "sasl_oauthbearer"),
         Need {
             define: "WITH_ZLIB",
-            feature: "gzip",
+            builtin: "gzip",
             debian: "zlib1g-dev",
             rhel: "zlib-devel",
         },
         Need {
             define: "WITH_ZSTD",
-            feature: "zstd",
+            builtin: "zstd",
             debian: "libzstd-dev",
             rhel: "libzstd-devel",
         },
         Need {
             define: "WITH_SNAPPY",
-            feature: "snappy",
+            builtin: "snappy",
             debian: "(bundled; rebuild)",
             rhel: "(bundled; rebuild)",
         },
     ];
-    if env::var_os("CARGO_FEATURE_GSSAPI").is_some() {
+    if feature("GSSAPI") {
         needs.push(Need {
             define: "WITH_SASL_CYRUS",
-            feature: "sasl_gssapi (Kerberos)",
+            builtin: "sasl_gssapi",
             debian: "libsasl2-dev libsasl2-modules-gssapi-mit",
             rhel: "cyrus-sasl-devel cyrus-sasl-gssapi",
         });
     }
-    let missing: Vec<&Need> = needs.iter().filter(|n| !defined(n.define)).collect();
-    if !missing.is_empty() {
-        let mut msg = String::from("librdkafka was built without features rkafka requires:\n");
-        for n in &missing {
-            let _ = writeln!(
-                msg,
-                "  - {} ({} not set in {})\n      Debian/Ubuntu: apt-get install {}\n      RHEL/Fedora:   dnf install {}",
-                n.feature,
-                n.define,
-                config_h.display(),
-                n.debian,
-                n.rhel
-            );
+    if feature("OIDC") {
+        needs.push(Need {
+            define: "WITH_OAUTHBEARER_OIDC",
+            builtin: "oidc",
+            // rdkafka-sys's ./configure build detects curl only through the system's
+            // development files (it links curl-sys's static libcurl all the same).
+            debian: "libcurl4-openssl-dev",
+            rhel: "libcurl-devel",
+        });
+    }
+    needs
+}
+
+fn check_features(lib: &Librdkafka, out: &Path) {
+    let needs = needs();
+    let missing: Vec<&Need> = match &lib.origin {
+        Origin::Source { config_h } => {
+            let text = fs::read_to_string(config_h).unwrap_or_else(|e| {
+                fail(&format!(
+                    "cannot read {}: {e}\nrdkafka-sys's librdkafka build looks incomplete; run \
+                     `cargo clean -p rdkafka-sys` and rebuild.",
+                    config_h.display()
+                ))
+            });
+            let defined = |name: &str| {
+                text.lines()
+                    .any(|l| l.trim() == format!("#define {name} 1"))
+            };
+            if defined("HAVE_ATOMICS_32")
+                && !defined("HAVE_ATOMICS_32_ATOMIC")
+                && !defined("HAVE_ATOMICS_32_SYNC")
+            {
+                warn_non_atomic_set(config_h);
+            }
+            needs.iter().filter(|n| !defined(n.define)).collect()
         }
-        msg.push_str("Install the packages, then `cargo clean -p rdkafka-sys` and build again.");
-        fail(&msg);
+        Origin::System { pkg_config } => match builtin_features(&lib.include, pkg_config, out) {
+            Some(have) => needs
+                .iter()
+                .filter(|n| !have.iter().any(|f| f == n.builtin))
+                .collect(),
+            None => Vec::new(),
+        },
+    };
+    if missing.is_empty() {
+        return;
+    }
+    let mut msg = format!(
+        "{} was built without features rkafka requires:\n",
+        lib.describe()
+    );
+    for n in &missing {
+        let _ = writeln!(
+            msg,
+            "  - {} ({} / builtin.features `{}`)\n      Debian/Ubuntu: apt-get install {}\n      RHEL/Fedora:   dnf install {}",
+            n.builtin, n.define, n.builtin, n.debian, n.rhel
+        );
+    }
+    match lib.origin {
+        Origin::Source { .. } => {
+            msg.push_str("Install the packages, then `cargo clean -p rdkafka-sys` and build again.")
+        }
+        Origin::System { .. } => msg.push_str(
+            "The system librdkafka decides this (`dynamic-linking`): install one built with these \
+             features, or drop `dynamic-linking` to build the bundled librdkafka with them.",
+        ),
+    }
+    fail(&msg);
+}
+
+/// librdkafka 2.12.1's CMake build (`cmake-build`) defines `HAVE_ATOMICS_32`/`_64` but neither
+/// `HAVE_ATOMICS_*_ATOMIC` nor `_SYNC`, so `rd_atomic32_set`/`rd_atomic64_set` (rdatomic.h)
+/// fall back to a plain store, not atomic, that returns the new value where callers expect the
+/// old one (fixed after 2.12.1, librdkafka #5136). The visible effect: `_ALL_BROKERS_DOWN` never
+/// reaches error_cb. Its `#cmakedefine01` also defines `WITH_SASL_CYRUS` as 0, which
+/// rdkafka_conf.c tests with `defined()`: `builtin.features` then claims `sasl_gssapi` without
+/// Cyrus SASL. rkafka cannot repair a dependency's build, so it says so.
+fn warn_non_atomic_set(config_h: &Path) {
+    println!(
+        "cargo:warning=rkafka: this librdkafka ({}) was built with CMake, whose 2.12.1 build makes \
+         rd_atomic*_set non-atomic and return the new value (librdkafka #5136, fixed after 2.12.1): \
+         _ALL_BROKERS_DOWN is never reported and those stores race; builtin.features also lists \
+         sasl_gssapi without Cyrus SASL. Prefer the default ./configure build (drop `cmake-build`, \
+         in rkafka and in rdkafka / rdkafka-sys elsewhere in the build).",
+        config_h.display()
+    );
+}
+
+/// The system librdkafka's `builtin.features`, read by compiling and running a probe against
+/// it; `None` (with a warning) when that cannot run here, e.g. when cross-compiling.
+fn builtin_features(include: &Path, pkg_config: &PkgConfig, out: &Path) -> Option<Vec<String>> {
+    let skip = |why: String| {
+        println!(
+            "cargo:warning=rkafka: not checked which features the system librdkafka {} has ({why}); \
+             a missing one (ssl, sasl_scram, sasl_oauthbearer, gzip, zstd, snappy, ...) will show \
+             at run time as a configuration error",
+            pkg_config.version
+        );
+        None
+    };
+    if env::var("HOST").ok() != env::var("TARGET").ok() {
+        return skip("cross-compiling: the probe cannot run on this machine".into());
+    }
+    let src = out.join("features_probe.c");
+    let exe = out.join("features_probe");
+    fs::write(
+        &src,
+        "#include <stdio.h>\n#include <rdkafka.h>\n\
+         int main(void) {\n  char buf[1024]; size_t n = sizeof(buf);\n\
+         rd_kafka_conf_t *c = rd_kafka_conf_new();\n\
+         if (rd_kafka_conf_get(c, \"builtin.features\", buf, &n) != RD_KAFKA_CONF_OK) return 1;\n\
+         printf(\"%s\\n\", buf);\n  rd_kafka_conf_destroy(c);\n  return 0;\n}\n",
+    )
+    .expect("write features_probe.c");
+    // The library may live outside the loader's path (a prefix install): point the probe at it.
+    let rpaths: Vec<String> = pkg_config
+        .libs
+        .iter()
+        .filter_map(|f| f.strip_prefix("-L"))
+        .map(|d| format!("-Wl,-rpath,{d}"))
+        .collect();
+    let cc = env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let built = Command::new(&cc)
+        .arg(format!("-I{}", include.display()))
+        .args(&pkg_config.cflags)
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .args(&pkg_config.libs)
+        .args(&rpaths)
+        .output();
+    match built {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => {
+            return skip(format!(
+                "the probe did not build: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ))
+        }
+        Err(e) => return skip(format!("cannot run the C compiler `{cc}`: {e}")),
+    }
+    match Command::new(&exe).output() {
+        Ok(o) if o.status.success() => Some(
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .split(',')
+                .map(str::to_string)
+                .collect(),
+        ),
+        Ok(o) => skip(format!(
+            "the probe failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Err(e) => skip(format!("cannot run the probe: {e}")),
     }
 }
 
-fn check_wrapper(root: &Path, out: &Path) {
+fn check_wrapper(lib: &Librdkafka, out: &Path) {
     let cc = env::var("CC").unwrap_or_else(|_| "cc".to_string());
     let src = out.join("wrapper_check.c");
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
@@ -150,7 +432,7 @@ fn check_wrapper(root: &Path, out: &Path) {
         .arg("-std=c11")
         .arg("-fsyntax-only")
         .arg("-Werror")
-        .arg(format!("-I{}", root.join("src").display()))
+        .arg(format!("-I{}", lib.include.display()))
         .arg(&src)
         .output();
     match result {
@@ -161,9 +443,10 @@ fn check_wrapper(root: &Path, out: &Path) {
              or point CC at a C compiler."
         )),
         Ok(o) if !o.status.success() => fail(&format!(
-            "wrapper.h does not match the librdkafka that rdkafka-sys built ({}):\n{}\n\
-             rkafka is written against librdkafka 2.12.1 (rdkafka-sys =4.10.0); keep that version.",
-            root.display(),
+            "wrapper.h does not match {}:\n{}\n\
+             rkafka is written against librdkafka 2.12.1 (rdkafka-sys =4.10.0, whose bindings are \
+             generated from it); link exactly that version.",
+            lib.describe(),
             String::from_utf8_lossy(&o.stderr)
         )),
         Ok(_) => {}

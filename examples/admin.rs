@@ -71,8 +71,8 @@ impl Report {
 }
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let mut rest = args.rest.into_iter();
+    let args = common::parse_args(USAGE, &[], &[]);
+    let mut rest = args.positional.into_iter();
     let (Some(bootstrap), Some(op)) = (rest.next(), rest.next()) else {
         common::die(USAGE, "need <bootstrap-servers> <operation>")
     };

@@ -25,9 +25,8 @@ const USAGE: &str =
     "usage: adminapi_logger <bootstrap-servers> [-X key=value]... [-F file.properties]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let [bootstrap] = <[String; 1]>::try_from(args.rest)
-        .unwrap_or_else(|_| common::die(USAGE, "need <bootstrap-servers>"));
+    let args = common::parse_args(USAGE, &[], &[]);
+    let [bootstrap] = args.positional_exactly(USAGE, "need <bootstrap-servers>");
     let mut config = args.config;
     config.set("bootstrap.servers", bootstrap);
     if config.get("debug").is_none() {

@@ -22,20 +22,10 @@ use rkafka::{Consumer, Producer, Record};
 const USAGE: &str = "usage: async_consumer <bootstrap-servers|mock> <group> <topic> [--max-messages N] [-X key=value]... [-F file.properties]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let mut max: Option<usize> = None;
-    let mut positional = Vec::new();
-    let mut rest = args.rest.into_iter();
-    while let Some(a) = rest.next() {
-        if a == "--max-messages" {
-            let n = rest.next().and_then(|n| n.parse().ok());
-            max = Some(n.unwrap_or_else(|| common::die(USAGE, "--max-messages needs a number")));
-        } else {
-            positional.push(a);
-        }
-    }
-    let [bootstrap, group, topic] = <[String; 3]>::try_from(positional)
-        .unwrap_or_else(|_| common::die(USAGE, "need <bootstrap-servers|mock> <group> <topic>"));
+    let args = common::parse_args(USAGE, &["--max-messages"], &[]);
+    let max: Option<usize> = args.parsed("--max-messages", USAGE);
+    let [bootstrap, group, topic] =
+        args.positional_exactly(USAGE, "need <bootstrap-servers|mock> <group> <topic>");
     let (cluster, bootstrap) = common::servers_or_mock(&bootstrap);
     let mut config = args.config;
     config.set("bootstrap.servers", bootstrap);

@@ -22,8 +22,8 @@ const USAGE: &str =
     "usage: async_producer <bootstrap-servers|mock> <topic> [count] [-X key=value]... [-F file.properties]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let mut rest = args.rest.into_iter();
+    let args = common::parse_args(USAGE, &[], &[]);
+    let mut rest = args.positional.into_iter();
     let (Some(bootstrap), Some(topic)) = (rest.next(), rest.next()) else {
         common::die(USAGE, "need <bootstrap-servers|mock> <topic>");
     };

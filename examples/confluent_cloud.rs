@@ -37,12 +37,11 @@ use rkafka::{Consumer, ErrorCode, Producer, Record};
 const USAGE: &str = "usage: confluent_cloud [-b bootstrap-servers] [-X key=value]... [-F file.properties] [-t topic] [--timeout seconds]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let opts = common::Options::parse(args.rest, USAGE, &["-t", "--timeout"], &[]);
+    let mut opts = common::parse_args(USAGE, &["-t", "--timeout"], &[]);
+    let mut config = std::mem::take(&mut opts.config);
     opts.no_positional(USAGE);
     let topic = opts.get("-t").unwrap_or("rkafka-test-topic");
     let timeout = Duration::from_secs(opts.parsed("--timeout", USAGE).unwrap_or(60));
-    let mut config = args.config;
     let _mock = common::bootstrap_or_mock(&mut config, 1, &[(topic, 1)]);
 
     // A value no earlier run wrote, so the read-back below knows its own message.

@@ -18,39 +18,23 @@
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::show;
 use rkafka::{Consumer, ErrorCode, Rebalance};
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 const USAGE: &str = "usage: consumer <bootstrap-servers> <group> <topic>... [--max-messages N] [-X key=value]... [-F file.properties]";
 
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_sigint(_: libc::c_int) {
-    STOP.store(true, Ordering::SeqCst);
-}
-
 fn main() {
-    let args = common::parse_args(USAGE);
-    let mut max: Option<u64> = None;
-    let mut positional = Vec::new();
-    let mut rest = args.rest.into_iter();
-    while let Some(a) = rest.next() {
-        if a == "--max-messages" {
-            max = Some(
-                rest.next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or_else(|| common::die(USAGE, "--max-messages needs a number")),
-            );
-        } else {
-            positional.push(a);
-        }
-    }
+    let args = common::parse_args(USAGE, &["--max-messages"], &[]);
+    let max: Option<u64> = args.parsed("--max-messages", USAGE);
+    let positional = &args.positional;
     if positional.len() < 3 {
         common::die(USAGE, "need <bootstrap-servers> <group> <topic>...");
     }
-    let mut config = args.config;
+    let mut config = args.config.clone();
     config.set("bootstrap.servers", positional[0].clone());
     config.set("group.id", positional[1].clone());
     if config.get("auto.offset.reset").is_none() {
@@ -58,13 +42,12 @@ fn main() {
     }
     let topics: Vec<&str> = positional[2..].iter().map(String::as_str).collect();
 
-    // SAFETY: installs a handler that only stores to an atomic (async-signal-safe).
-    unsafe {
-        libc::signal(
-            libc::SIGINT,
-            on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
-        )
-    };
+    // Ctrl-C (and SIGTERM) only set this flag; the poll loop sees it within one poll.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .unwrap_or_else(|e| common::fail(&format!("cannot handle signal {signal}: {e}")));
+    }
 
     let consumer = Consumer::builder(config)
         .error_cb(|e| eprintln!("% Error: {e}"))
@@ -94,7 +77,7 @@ fn main() {
         .unwrap_or_else(|e| common::die(USAGE, &e.to_string()));
 
     let mut count = 0u64;
-    while !STOP.load(Ordering::SeqCst) && max.map_or(true, |m| count < m) {
+    while !stop.load(Ordering::SeqCst) && max.map_or(true, |m| count < m) {
         match consumer.poll(Duration::from_millis(500)) {
             None => continue,
             Some(Err(e)) if e.code() == ErrorCode::PartitionEof => continue,

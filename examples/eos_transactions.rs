@@ -22,23 +22,13 @@ use rkafka::{Consumer, ErrorCode, KafkaError, Offset, Producer, Record, TopicPar
 const USAGE: &str = "usage: eos_transactions <bootstrap> <input-topic> <output-topic> <group> [--max-messages N] [--idle-exit SECONDS] [-X key=value]... [-F file]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let (mut max, mut idle_exit) = (None::<u64>, None::<u64>);
-    let mut pos = Vec::new();
-    let mut rest = args.rest.into_iter();
-    while let Some(a) = rest.next() {
-        match a.as_str() {
-            "--max-messages" => max = rest.next().and_then(|n| n.parse().ok()),
-            "--idle-exit" => idle_exit = rest.next().and_then(|n| n.parse().ok()),
-            _ => pos.push(a),
-        }
-    }
-    let [bootstrap, input, output, group] = <[String; 4]>::try_from(pos).unwrap_or_else(|_| {
-        common::die(
-            USAGE,
-            "need <bootstrap> <input-topic> <output-topic> <group>",
-        )
-    });
+    let args = common::parse_args(USAGE, &["--max-messages", "--idle-exit"], &[]);
+    let max: Option<u64> = args.parsed("--max-messages", USAGE);
+    let idle_exit: Option<u64> = args.parsed("--idle-exit", USAGE);
+    let [bootstrap, input, output, group] = args.positional_exactly(
+        USAGE,
+        "need <bootstrap> <input-topic> <output-topic> <group>",
+    );
 
     let mut cc = args.config.clone();
     cc.set("bootstrap.servers", &bootstrap);

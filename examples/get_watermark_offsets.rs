@@ -26,13 +26,13 @@ use rkafka::{Consumer, Offset, TopicPartition};
 const USAGE: &str = "usage: get_watermark_offsets <bootstrap-servers> <group.id> <topic>... [-X key=value]... [-F file.properties]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    if args.rest.len() < 3 {
+    let args = common::parse_args(USAGE, &[], &[]);
+    if args.positional.len() < 3 {
         common::die(USAGE, "need <bootstrap-servers> <group.id> <topic>...");
     }
     let mut config = args.config;
-    config.set("bootstrap.servers", &args.rest[0]);
-    config.set("group.id", &args.rest[1]);
+    config.set("bootstrap.servers", &args.positional[0]);
+    config.set("group.id", &args.positional[1]);
     let consumer = Consumer::new(config).unwrap_or_else(|e| fail(&e.to_string()));
     let timeout = Duration::from_secs(10);
 
@@ -41,7 +41,7 @@ fn main() {
         "Topic [Partition]", "Committed", "Lag"
     );
     println!("{}", "=".repeat(72));
-    for topic in &args.rest[2..] {
+    for topic in &args.positional[2..] {
         // The topic's partitions.
         let metadata = consumer
             .list_topics(Some(topic), timeout)

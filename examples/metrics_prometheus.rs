@@ -27,21 +27,16 @@ use rkafka::{Config, Consumer, Producer, Record};
 const USAGE: &str = "usage: metrics_prometheus [-b brokers] [-X key=value]... [--listen addr:port] [--topic name] [--messages N]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let opts = common::Options::parse(
-        args.rest,
-        USAGE,
-        &["--listen", "--topic", "--messages"],
-        &[],
-    );
-    opts.no_positional(USAGE);
+    let args = common::parse_args(USAGE, &["--listen", "--topic", "--messages"], &[]);
+    args.no_positional(USAGE);
+    let opts = &args;
     let listen: SocketAddr = opts
         .parsed("--listen", USAGE)
         .unwrap_or(([127, 0, 0, 1], 9464).into());
     let topic = opts.get("--topic").unwrap_or("metrics-demo").to_string();
     let messages: usize = opts.parsed("--messages", USAGE).unwrap_or(1000);
 
-    let mut config = args.config;
+    let mut config = args.config.clone();
     let _mock = common::bootstrap_or_mock(&mut config, 1, &[(topic.as_str(), 3)]);
     if config.get("statistics.interval.ms").is_none() {
         config.set("statistics.interval.ms", 1000);

@@ -26,8 +26,7 @@ use std::io::{Read, Write};
 const USAGE: &str = "usage: mock_cluster [-n brokers] [-t topic[:partitions]]... [--forever]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let opts = common::Options::parse(args.rest, USAGE, &["-n", "-t"], &["--forever"]);
+    let opts = common::parse_args(USAGE, &["-n", "-t"], &["--forever"]);
     opts.no_positional(USAGE);
     let brokers = opts.parsed("-n", USAGE).unwrap_or(1);
     let forever = opts.has("--forever");

@@ -25,27 +25,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use rkafka::{OAuthToken, Producer, Record};
 
 const USAGE: &str = "usage: oauth_producer <bootstrap-servers> <topic> [--principal NAME] [--lifetime-secs N] [-X key=value]... [-F file.properties]";
-
-/// RFC 4648 base64url without padding, as JWTs use.
-fn base64url(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
 
 /// An unsecured JWT for `principal`, valid for `lifetime` (what the broker would validate).
 fn make_token(principal: &str, scope: &str, lifetime: Duration) -> OAuthToken {
@@ -61,8 +45,8 @@ fn make_token(principal: &str, scope: &str, lifetime: Duration) -> OAuthToken {
     OAuthToken {
         token: format!(
             "{}.{}.",
-            base64url(header.to_string().as_bytes()),
-            base64url(claims.to_string().as_bytes())
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
         ),
         lifetime_ms: exp.as_millis() as i64,
         principal: principal.to_string(),
@@ -71,30 +55,14 @@ fn make_token(principal: &str, scope: &str, lifetime: Duration) -> OAuthToken {
 }
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let mut principal = "rkafka-example".to_string();
-    let mut lifetime = Duration::from_secs(3600);
-    let mut positional = Vec::new();
-    let mut rest = args.rest.into_iter();
-    while let Some(a) = rest.next() {
-        match a.as_str() {
-            "--principal" => {
-                principal = rest
-                    .next()
-                    .unwrap_or_else(|| common::die(USAGE, "--principal needs a name"))
-            }
-            "--lifetime-secs" => {
-                let n = rest.next().and_then(|n| n.parse().ok());
-                lifetime = Duration::from_secs(
-                    n.unwrap_or_else(|| common::die(USAGE, "--lifetime-secs needs a number")),
-                );
-            }
-            _ => positional.push(a),
-        }
-    }
-    let [bootstrap, topic] = <[String; 2]>::try_from(positional)
-        .unwrap_or_else(|_| common::die(USAGE, "need <bootstrap-servers> <topic>"));
-    let mut config = args.config;
+    let args = common::parse_args(USAGE, &["--principal", "--lifetime-secs"], &[]);
+    let principal = args
+        .get("--principal")
+        .unwrap_or("rkafka-example")
+        .to_string();
+    let lifetime = Duration::from_secs(args.parsed("--lifetime-secs", USAGE).unwrap_or(3600));
+    let [bootstrap, topic] = args.positional_exactly(USAGE, "need <bootstrap-servers> <topic>");
+    let mut config = args.config.clone();
     config.set("bootstrap.servers", bootstrap);
     config.set("security.protocol", "SASL_PLAINTEXT");
     config.set("sasl.mechanisms", "OAUTHBEARER");

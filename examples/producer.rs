@@ -25,9 +25,8 @@ const USAGE: &str =
     "usage: producer <bootstrap-servers> <topic> [-X key=value]... [-F file.properties]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let [bootstrap, topic] = <[String; 2]>::try_from(args.rest)
-        .unwrap_or_else(|_| common::die(USAGE, "need <bootstrap-servers> <topic>"));
+    let args = common::parse_args(USAGE, &[], &[]);
+    let [bootstrap, topic] = args.positional_exactly(USAGE, "need <bootstrap-servers> <topic>");
     let mut config = args.config;
     config.set("bootstrap.servers", bootstrap);
 

@@ -27,9 +27,8 @@ const USAGE: &str =
     "usage: quickstart [-b brokers] [-X key=value]... [-F file.properties] [-t topic] [-n count]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let mut config = args.config;
-    let opts = common::Options::parse(args.rest, USAGE, &["-t", "-n"], &[]);
+    let mut opts = common::parse_args(USAGE, &["-t", "-n"], &[]);
+    let mut config = std::mem::take(&mut opts.config);
     opts.no_positional(USAGE);
     let topic = opts.get("-t").unwrap_or("rkafka-quickstart").to_string();
     let count: u64 = opts.parsed("-n", USAGE).unwrap_or(10_000);

@@ -33,15 +33,9 @@ use rkafka::{Producer, Record};
 const USAGE: &str = "usage: sasl_producer -b <bootstrap-servers> -u <user> -s <secret> [-m PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|GSSAPI] [-t topic] [-d delimiter] [--tls] [-X key=value]... [-F file.properties]";
 
 fn main() {
-    let args = common::parse_args(USAGE);
-    let opts = common::Options::parse(
-        args.rest,
-        USAGE,
-        &["-t", "-d", "-m", "-u", "-s"],
-        &["--tls"],
-    );
+    let mut opts = common::parse_args(USAGE, &["-t", "-d", "-m", "-u", "-s"], &["--tls"]);
+    let mut config = std::mem::take(&mut opts.config);
     opts.no_positional(USAGE);
-    let mut config = args.config;
     if config.get("bootstrap.servers").is_none() {
         common::die(USAGE, "-b <bootstrap-servers> is required");
     }

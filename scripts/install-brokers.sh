@@ -11,6 +11,8 @@
 #   $RKAFKA_CACHE/venv-sr-2.12.1         a venv with confluent-kafka[avro,json,protobuf,
 #                                        schemaregistry]==2.12.1 and grpcio-tools (protoc for
 #                                        _pb2 modules): the Schema Registry serdes' second client
+#   $RKAFKA_CACHE/py-2.16.1/             a venv with confluent-kafka==2.16.1, for the
+#                                        calls added after 2.12 (partitioner functions)
 #
 # RKAFKA_CACHE defaults to $HOME/.cache/rkafka.
 # --prebuilt-only  skip the slow cargo build of tansu 0.6.0.
@@ -23,7 +25,7 @@ for arg in "$@"; do
     case "$arg" in
         --prebuilt-only) PREBUILT_ONLY=1 ;;
         -h | --help)
-            sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -114,6 +116,19 @@ else
         "confluent-kafka[avro,json,protobuf,schemaregistry]==2.12.1" "grpcio-tools==1.85.1"
 fi
 
+# --- 5. confluent-kafka-python 2.16.1 in its own venv ---------------------------
+# Newer than the librdkafka rkafka links, so it must not replace 2.12.1 above: the tests
+# use it only for module functions added since (murmur2, fnv1a, consistent).
+PY216="$CACHE/py-2.16.1"
+if "$PY216/bin/python" -c 'import confluent_kafka, sys; sys.exit(confluent_kafka.version() != "2.16.1")' 2>/dev/null; then
+    log "confluent_kafka 2.16.1 venv already present: $PY216"
+else
+    log "creating $PY216 with confluent-kafka==2.16.1"
+    rm -rf "$PY216"
+    python3 -m venv "$PY216"
+    "$PY216/bin/python" -m pip install --quiet confluent-kafka==2.16.1
+fi
+
 echo "RKAFKA_CACHE=$CACHE"
 echo "tansu prebuilt:     $PREBUILT_BIN"
 if [[ -x "$SASL_BIN" ]]; then
@@ -121,5 +136,6 @@ if [[ -x "$SASL_BIN" ]]; then
 else
     echo "tansu 0.6.0 (sasl): not installed (run without --prebuilt-only)"
 fi
+echo "confluent_kafka 2.16.1: $PY216/bin/python"
 echo "confluent_kafka:    $(python3 -c 'import confluent_kafka; print(confluent_kafka.__file__)')"
 echo "schema registry py: $SR_VENV/bin/python"

@@ -348,6 +348,9 @@ impl Config {
                     if !reason.contains(shown.as_ref()) {
                         reason = format!("value \"{shown}\" refused: {reason}");
                     }
+                    if reason.contains(NO_OIDC) {
+                        reason.push_str(OIDC_HINT);
+                    }
                     issues.push(ConfigIssue {
                         key: key.clone(),
                         reason,
@@ -363,6 +366,12 @@ impl Config {
         }
     }
 }
+
+/// What librdkafka says of every OIDC property when it was built without libcurl.
+const NO_OIDC: &str = "OAuth/OIDC depends on libcurl";
+/// How to get a librdkafka with OIDC.
+const OIDC_HINT: &str = " (rkafka: build with its `oidc` feature, which builds libcurl into \
+                         librdkafka; with `dynamic-linking`, link a librdkafka built with libcurl)";
 
 /// confluent-kafka-python keys that hold Python callables; librdkafka has no such property.
 const PYTHON_ONLY: &[(&str, &str)] = &[
@@ -628,6 +637,17 @@ impl Drop for NativeConf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oidc_works_or_the_refusal_says_how_to_get_it() {
+        let r = Config::from([("sasl.oauthbearer.method", "oidc")]).validate();
+        if crate::builtin_features().iter().any(|f| f == "oidc") {
+            r.unwrap();
+        } else {
+            let e = r.unwrap_err();
+            assert!(e.to_string().contains("`oidc` feature"), "{e}");
+        }
+    }
 
     #[test]
     fn properties_file_syntax() {

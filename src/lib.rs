@@ -48,6 +48,7 @@
 //! | `a.create_topics(..)` and every other admin call | the same names on [`AdminClient`], options in [`AdminOptions`] |
 //! | `AIOProducer.produce(..)`, `AIOConsumer.poll(..)` | `Producer::send(record).await`, `Producer::produce_future(record)`, `Consumer::stream()` (feature `async`, module `aio`) |
 //! | `confluent_kafka.version()`, `libversion()` | [`version`], [`libversion`] |
+//! | `confluent_kafka.murmur2(key, n)`, `fnv1a`, `consistent` (2.13+) | [`partitioner::murmur2`], [`partitioner::fnv1a`], [`partitioner::consistent`] |
 //! | `'test.mock.num.brokers'` | [`MockCluster`] |
 //! | `SerializingProducer`, `DeserializingConsumer`, `StringSerializer`, ... | [`serialization`] (its own Python → Rust tables) |
 //! | `confluent_kafka.schema_registry` (`SchemaRegistryClient`, `AvroSerializer`, `JSONSerializer`, `ProtobufSerializer`, ...) | `schema_registry` (features `schema-registry`, `avro`, `json-schema`, `protobuf`; its own tables) |
@@ -88,6 +89,7 @@ pub mod metrics;
 pub mod mock;
 pub mod oauth;
 mod panic;
+pub mod partitioner;
 pub mod producer;
 #[cfg(feature = "schema-registry")]
 pub mod schema_registry;

@@ -2,6 +2,12 @@
 //! served for every client type on librdkafka's background thread, so a producer, consumer or
 //! admin client gets its first token without the application polling. The trampoline is in
 //! the client core (`client/callbacks.rs`); this module holds the token and hands it to C.
+//!
+//! An OIDC identity provider needs no closure: with `sasl.oauthbearer.method=oidc` (and
+//! `sasl.oauthbearer.client.id`, `.client.secret`, `.token.endpoint.url`, `.scope`)
+//! librdkafka fetches and refreshes tokens itself with the client-credentials grant. That
+//! needs a librdkafka built with libcurl: rkafka's Cargo feature `oidc`. Without it the OIDC
+//! properties are refused with a configuration error naming the feature.
 
 use std::ffi::CString;
 use std::fmt;

@@ -321,7 +321,8 @@ fn mock_cluster_serves_the_other_examples() {
     drop(mock.stdin.take());
     let status = mock.wait().unwrap();
     assert!(status.success());
-    assert!(stderr.lock().unwrap().contains("stdin closed"));
+    let stderr = common::stderr_with(&stderr, "stdin closed");
+    assert!(stderr.contains("stdin closed"), "{stderr}");
 }
 
 #[test]
@@ -483,4 +484,45 @@ fn adminapi_logger_lists_groups_and_logs_through_the_custom_logger() {
         stderr.contains(" BROKER ") || stderr.contains(" CONNECT "),
         "{stderr}"
     );
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM stop the consumer example's poll loop: it reports what it
+/// consumed, commits, leaves the group and exits 0, within a bound.
+#[test]
+fn consumer_example_stops_cleanly_on_sigint_and_sigterm() {
+    use std::time::{Duration, Instant};
+    let cluster = common::mock_with("sig", 1, 5);
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let mut child = Command::new(example_bin("consumer"))
+            .args([cluster.bootstrap_servers(), &unique("sig-g"), "sig"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (lines, stderr) = common::capture_output(&mut child);
+        for i in 0..5 {
+            let line = lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no message {i}: {}", stderr.lock().unwrap()));
+            assert!(line.starts_with("sig [0] @ "), "{line}");
+        }
+        // SAFETY: signals our own child process, which is still running (not yet waited for).
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        let sent = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            // One poll (0.5 s) to notice, a bounded close (10 s), and a second of margin.
+            assert!(
+                sent.elapsed() < Duration::from_secs(12),
+                "no exit after signal {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let done = "% 5 message(s) consumed; closing";
+        let stderr = common::stderr_with(&stderr, done);
+        assert!(status.success(), "signal {signal}: {status}\n{stderr}");
+        assert!(stderr.contains(done), "{stderr}");
+    }
 }

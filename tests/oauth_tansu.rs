@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::oauth_front::Front;
-use common::unique;
+use common::{earliest_group, produce_values, read_back, unique};
 use rkafka::admin::NewTopic;
 use rkafka::{
     AdminClient, AdminOptions, Config, Consumer, ErrorCode, KafkaError, OAuthToken, Producer,
@@ -68,31 +67,14 @@ fn producer_consumer_and_admin_authenticate_with_the_closures_token() {
         .oauth_cb(token_cb("tok-producer", calls[1].clone()))
         .build()
         .unwrap();
-    for i in 0..100 {
-        producer
-            .produce(Record::new(&topic).value(&format!("m{i}")))
-            .unwrap();
-    }
-    assert_eq!(producer.flush(Duration::from_secs(30)), 0);
+    let values: Vec<String> = (0..100).map(|i| format!("m{i}")).collect();
+    produce_values(&producer, &topic, &values);
 
-    let consumer = Consumer::builder(
-        front
-            .config()
-            .with("group.id", unique("g"))
-            .with("auto.offset.reset", "earliest")
-            .with("session.timeout.ms", "6000"),
-    )
-    .oauth_cb(token_cb("tok-consumer", calls[2].clone()))
-    .build()
-    .unwrap();
-    consumer.subscribe(&[topic.as_str()]).unwrap();
-    let mut got = BTreeSet::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while got.len() < 100 && Instant::now() < deadline {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            got.insert(String::from_utf8(m.value().unwrap().to_vec()).unwrap());
-        }
-    }
+    let consumer = Consumer::builder(earliest_group(front.config(), &unique("g")))
+        .oauth_cb(token_cb("tok-consumer", calls[2].clone()))
+        .build()
+        .unwrap();
+    let got = read_back(&consumer, &topic, values.len());
     assert_eq!(got.len(), 100);
     consumer.close_timeout(Duration::from_secs(10)).unwrap();
 

@@ -1,54 +1,89 @@
-//! Shared helpers for the examples: kcat-style `-b`, `-X key=value` and `-F file.properties`,
-//! example-specific options, the embedded mock cluster, and printing.
+//! Shared helpers for the examples: kcat-style `-b`, `-X key=value` and `-F file.properties`
+//! with each example's own options (parsed by `lexopt`), the embedded mock cluster, and printing.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 
+use lexopt::Arg::{Long, Short, Value};
 use rkafka::{Config, MockCluster};
 
-/// Command-line arguments after the kcat-style options are taken out.
+/// The command line: librdkafka configuration, the example's own options, positional arguments.
 pub struct Args {
-    /// Configuration from `KAFKA_*` variables, then `-F` files, then `-X` pairs, then `-b`.
+    /// Configuration from `KAFKA_*` variables, then `-F` files, `-X` pairs and `-b`, in order.
     pub config: Config,
-    /// The remaining positional arguments and flags, in order.
-    pub rest: Vec<String>,
+    /// The example's options (`-t topic`, `--tls`, ...) by name, each value in order.
+    values: HashMap<String, Vec<String>>,
+    /// The arguments that are neither options nor their values, in order.
+    pub positional: Vec<String>,
 }
 
-/// Parses `-b BROKERS`, `-X key=value` and `-F file` out of the process arguments.
-pub fn parse_args(usage: &str) -> Args {
-    let mut config = Config::from_env("KAFKA_").unwrap_or_else(|e| die(usage, e.str()));
-    let mut rest = Vec::new();
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-h" | "--help" => {
+/// Parses the process arguments: `-b BROKERS`, `-X key=value`, `-F file`, `-h`/`--help`, the
+/// example's options in `with_value` (each takes a value and may be repeated) and `flags`
+/// (bare), and positional arguments. Any other option, or a missing value, is a usage error
+/// (exit 2). A negative number (`-1`) is a positional argument, not an option.
+pub fn parse_args(usage: &str, with_value: &[&str], flags: &[&str]) -> Args {
+    let mut args = Args {
+        config: Config::from_env("KAFKA_").unwrap_or_else(|e| die(usage, e.str())),
+        values: HashMap::new(),
+        positional: Vec::new(),
+    };
+    let mut parser = lexopt::Parser::from_env();
+    let fail = |e: lexopt::Error| -> ! { die(usage, &e.to_string()) };
+    while let Some(arg) = parser.next().unwrap_or_else(|e| fail(e)) {
+        let value = |p: &mut lexopt::Parser| -> String {
+            p.value()
+                .unwrap_or_else(|e| fail(e))
+                .to_string_lossy()
+                .into_owned()
+        };
+        match arg {
+            Short('h') | Long("help") => {
                 eprintln!("{usage}");
                 std::process::exit(0);
             }
-            "-b" => {
-                let v = it.next().unwrap_or_else(|| die(usage, "-b needs a value"));
-                config.set("bootstrap.servers", v);
+            Short('b') => {
+                args.config.set("bootstrap.servers", value(&mut parser));
             }
-            "-X" => {
-                let v = it
-                    .next()
-                    .unwrap_or_else(|| die(usage, "-X needs key=value"));
+            Short('X') => {
+                let v = value(&mut parser);
                 let (k, val) = v
                     .split_once('=')
                     .unwrap_or_else(|| die(usage, &format!("-X {v}: expected key=value")));
-                config.set(k, val);
+                args.config.set(k, val);
             }
-            "-F" => {
-                let path = it.next().unwrap_or_else(|| die(usage, "-F needs a file"));
-                match Config::from_properties_file(&path) {
-                    Ok(c) => config.extend(c.iter().map(|(k, v)| (k.to_string(), v.to_string()))),
-                    Err(e) => die(usage, &e.to_string()),
+            Short('F') => match Config::from_properties_file(value(&mut parser)) {
+                Ok(c) => args
+                    .config
+                    .extend(c.iter().map(|(k, v)| (k.to_string(), v.to_string()))),
+                Err(e) => die(usage, &e.to_string()),
+            },
+            Short(d) if d.is_ascii_digit() => {
+                // lexopt reads `-1` as option `1`; the rest of the number is its "value".
+                let rest = parser
+                    .optional_value()
+                    .map(|v| v.to_string_lossy().into_owned());
+                args.positional
+                    .push(format!("-{d}{}", rest.unwrap_or_default()));
+            }
+            Value(v) => args.positional.push(v.to_string_lossy().into_owned()),
+            other => {
+                let name = match &other {
+                    Short(c) => format!("-{c}"),
+                    Long(l) => format!("--{l}"),
+                    Value(_) => unreachable!("handled above"),
+                };
+                if with_value.contains(&name.as_str()) {
+                    let v = value(&mut parser);
+                    args.values.entry(name).or_default().push(v);
+                } else if flags.contains(&name.as_str()) {
+                    args.values.entry(name).or_default();
+                } else {
+                    fail(other.unexpected());
                 }
             }
-            _ => rest.push(a),
         }
     }
-    Args { config, rest }
+    args
 }
 
 /// Prints an error and the usage, then exits with status 2.
@@ -63,40 +98,17 @@ pub fn fail(msg: &str) -> ! {
     std::process::exit(1)
 }
 
-/// An example's own options (`-t topic`, `--tls`, ...) and its positional arguments.
-pub struct Options {
-    values: HashMap<String, Vec<String>>,
-    /// The arguments that are neither options nor their values, in order.
-    pub positional: Vec<String>,
-}
-
-impl Options {
-    /// Splits `rest` (from [`parse_args`]) into the options named in `with_value` (each takes
-    /// the next argument, and may be repeated), the bare `flags`, and positional arguments.
-    pub fn parse(rest: Vec<String>, usage: &str, with_value: &[&str], flags: &[&str]) -> Options {
-        let mut values: HashMap<String, Vec<String>> = HashMap::new();
-        let mut positional = Vec::new();
-        let mut it = rest.into_iter();
-        while let Some(a) = it.next() {
-            if with_value.contains(&a.as_str()) {
-                let v = it
-                    .next()
-                    .unwrap_or_else(|| die(usage, &format!("{a} needs a value")));
-                values.entry(a).or_default().push(v);
-            } else if flags.contains(&a.as_str()) {
-                values.entry(a).or_default();
-            } else {
-                positional.push(a);
-            }
-        }
-        Options { values, positional }
-    }
-
+impl Args {
     /// Exits with the usage if there are positional arguments (for examples that take none).
     pub fn no_positional(&self, usage: &str) {
         if let Some(extra) = self.positional.first() {
             die(usage, &format!("unexpected argument {extra:?}"));
         }
+    }
+
+    /// The positional arguments as exactly `N` values, or the usage error `what`.
+    pub fn positional_exactly<const N: usize>(&self, usage: &str, what: &str) -> [String; N] {
+        <[String; N]>::try_from(self.positional.clone()).unwrap_or_else(|_| die(usage, what))
     }
 
     /// The (last) value of option `name`, if given.

@@ -39,14 +39,9 @@ pub struct SrArgs {
 /// (`example_serde_avro`, ...). `-S key=value` passes Schema Registry client settings
 /// (`basic.auth.user.info`, `ssl.ca.location`, ...).
 pub fn parse(usage: &str, default_topic: &str) -> SrArgs {
-    let args = common::parse_args(usage);
-    let opts = common::Options::parse(
-        args.rest,
-        usage,
-        &["-s", "-t", "-g", "-S", "--max-messages"],
-        &[],
-    );
-    opts.no_positional(usage);
+    let args = common::parse_args(usage, &["-s", "-t", "-g", "-S", "--max-messages"], &[]);
+    args.no_positional(usage);
+    let opts = &args;
     if args.config.get("bootstrap.servers").is_none() {
         die(usage, "-b <bootstrap-servers> is required");
     }
@@ -63,7 +58,7 @@ pub fn parse(usage: &str, default_topic: &str) -> SrArgs {
     let registry =
         SchemaRegistryClient::new(sr_conf).unwrap_or_else(|e| die(usage, &e.to_string()));
     SrArgs {
-        config: args.config,
+        config: args.config.clone(),
         registry,
         topic: opts.get("-t").unwrap_or(default_topic).to_string(),
         group: opts.get("-g").unwrap_or(default_topic).to_string(),

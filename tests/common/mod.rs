@@ -3,6 +3,7 @@
 //! captured log output, and time bounds for tests that could hang.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -260,11 +261,7 @@ impl Tansu {
     /// A consumer config for `group` reading from the beginning, with the short session
     /// timeout tansu needs (it holds JoinGroup for about half of it).
     pub fn group_config(&self, group: &str) -> Config {
-        self.config()
-            .with("group.id", group)
-            .with("auto.offset.reset", "earliest")
-            .with("session.timeout.ms", "6000")
-            .with("heartbeat.interval.ms", "500")
+        earliest_group(self.config(), group).with("heartbeat.interval.ms", "500")
     }
 
     /// A config with this broker's address and test-friendly timeouts.
@@ -279,6 +276,65 @@ impl Tansu {
             .with("sasl.mechanisms", mechanism)
             .with("sasl.username", user)
             .with("sasl.password", password)
+    }
+
+    /// Runs tansu's own client (`tansu topic ...`, `tansu cat ...`) against this broker's port
+    /// directly: no SASL, no front, no librdkafka. Returns stdout.
+    fn direct(&self, args: &[&str]) -> String {
+        let url = format!("tcp://127.0.0.1:{}", self.port);
+        let out = Command::new(&self.bin)
+            .args(args)
+            .args(["--broker", &url])
+            .output()
+            .expect("run tansu's client");
+        assert!(
+            out.status.success(),
+            "tansu {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    /// The topics this broker holds with their partition counts, listed over a direct
+    /// connection ([`Tansu::direct`]).
+    pub fn topics_direct(&self) -> Vec<(String, usize)> {
+        let list: Vec<serde_json::Value> =
+            serde_json::from_str(&self.direct(&["topic", "list"])).expect("tansu topic list JSON");
+        list.iter()
+            .map(|t| {
+                let name = t["name"].as_str().expect("topic name").to_string();
+                (name, t["partitions"].as_array().map_or(0, Vec::len))
+            })
+            .collect()
+    }
+
+    /// Every value in every partition of `topic`, read over a direct connection
+    /// ([`Tansu::direct`]). tansu's client decodes values as JSON (there is no schema): a value
+    /// that is not JSON shows as `Null`.
+    pub fn values_direct(&self, topic: &str) -> Vec<serde_json::Value> {
+        let (_, partitions) = self
+            .topics_direct()
+            .into_iter()
+            .find(|(t, _)| t == topic)
+            .unwrap_or_else(|| panic!("no topic {topic} on tansu"));
+        let mut values = Vec::new();
+        for p in 0..partitions {
+            let out = self.direct(&[
+                "cat",
+                "consume",
+                topic,
+                "--partition",
+                &p.to_string(),
+                "--max-wait-time-ms",
+                "200",
+            ]);
+            for line in out.lines().filter(|l| !l.trim().is_empty()) {
+                let batch: Vec<serde_json::Value> =
+                    serde_json::from_str(line).expect("tansu cat JSON");
+                values.extend(batch.into_iter().map(|r| r["value"].clone()));
+            }
+        }
+        values
     }
 
     /// Kills the broker (SIGKILL) without cleaning its storage.
@@ -303,6 +359,40 @@ impl Drop for Tansu {
     }
 }
 
+/// `config` for a consumer in `group` reading from the beginning, with the short session
+/// timeout tansu needs (it holds JoinGroup for about half of it).
+pub fn earliest_group(config: Config, group: &str) -> Config {
+    config
+        .with("group.id", group)
+        .with("auto.offset.reset", "earliest")
+        .with("session.timeout.ms", "6000")
+}
+
+/// Produces each of `values` to `topic` and flushes, all within 30 s.
+pub fn produce_values(producer: &rkafka::Producer, topic: &str, values: &[String]) {
+    for v in values {
+        producer
+            .produce(rkafka::Record::new(topic).value(v))
+            .unwrap();
+    }
+    assert_eq!(producer.flush(Duration::from_secs(30)), 0, "undelivered");
+}
+
+/// Subscribes `consumer` to `topic` and polls until it has read `n` distinct values (UTF-8; a
+/// consumer error fails the test) or 60 s pass; returns what it read.
+pub fn read_back(consumer: &rkafka::Consumer, topic: &str, n: usize) -> BTreeSet<String> {
+    consumer.subscribe(&[topic]).unwrap();
+    let mut got = BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got.len() < n && Instant::now() < deadline {
+        if let Some(m) = consumer.poll(Duration::from_millis(200)) {
+            let m = m.unwrap();
+            got.insert(String::from_utf8(m.value().unwrap_or_default().to_vec()).unwrap());
+        }
+    }
+    got
+}
+
 /// Creates `topic` with `partitions` partitions through confluent-kafka-python's AdminClient
 /// (rkafka's own admin client comes with the admin issue). `extra` adds config entries.
 pub fn create_topic_py(bootstrap: &str, topic: &str, partitions: i32, extra: &[(&str, &str)]) {
@@ -320,6 +410,15 @@ for t, f in fs.items():
         extra = extra_json.join(", ")
     );
     run_python(&script, &[]);
+}
+
+/// The Python of the venv holding confluent-kafka-python 2.16.1 (newer calls than 2.12.1, such
+/// as the partitioner functions), which `scripts/install-brokers.sh` creates.
+pub fn python_2_16() -> PathBuf {
+    binary(
+        "RKAFKA_PYTHON_2_16",
+        cache_dir().join("py-2.16.1/bin/python"),
+    )
 }
 
 /// Runs a Python script (confluent-kafka-python must be installed); returns stdout.
@@ -382,6 +481,17 @@ pub fn capture_output(child: &mut Child) -> (Receiver<String>, Arc<Mutex<String>
         }
     });
     (lines, stderr)
+}
+
+/// What [`capture_output`] collected of stderr once it contains `needle`, or after 2 s: its
+/// reader thread may still be draining the pipe when the child has exited.
+pub fn stderr_with(stderr: &Mutex<String>, needle: &str) -> String {
+    let start = Instant::now();
+    while !stderr.lock().unwrap().contains(needle) && start.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = stderr.lock().unwrap().clone();
+    text
 }
 
 /// The binary of example `name`, built by `cargo test` next to the test binaries
