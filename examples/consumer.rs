@@ -24,6 +24,7 @@ use std::time::Duration;
 use common::show;
 use rkafka::{Consumer, ErrorCode, Rebalance};
 use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 const USAGE: &str = "usage: consumer <bootstrap-servers> <group> <topic>... [--max-messages N] [-X key=value]... [-F file.properties]";
 
@@ -42,12 +43,12 @@ fn main() {
     }
     let topics: Vec<&str> = positional[2..].iter().map(String::as_str).collect();
 
-    // Ctrl-C (and SIGTERM) only set this flag; the poll loop sees it within one poll.
+    // Ctrl-C (and SIGTERM): the signal handler itself only queues the signal (async-signal
+    // safe); a watcher thread then sets the flag and wakes a poll blocked in librdkafka, so the
+    // loop stops at once instead of after its poll timeout.
     let stop = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM] {
-        signal_hook::flag::register(signal, stop.clone())
-            .unwrap_or_else(|e| common::fail(&format!("cannot handle signal {signal}: {e}")));
-    }
+    let mut signals = Signals::new([SIGINT, SIGTERM])
+        .unwrap_or_else(|e| common::fail(&format!("cannot handle SIGINT/SIGTERM: {e}")));
 
     let consumer = Consumer::builder(config)
         .error_cb(|e| eprintln!("% Error: {e}"))
@@ -75,6 +76,14 @@ fn main() {
                 .on_revoke(|_, parts| eprintln!("% Revoked: {} partition(s)", parts.len())),
         )
         .unwrap_or_else(|e| common::die(USAGE, &e.to_string()));
+    let wakeup = consumer.wakeup_handle();
+    let stopper = stop.clone();
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            stopper.store(true, Ordering::SeqCst);
+            wakeup.wake();
+        }
+    });
 
     let mut count = 0u64;
     while !stop.load(Ordering::SeqCst) && max.map_or(true, |m| count < m) {

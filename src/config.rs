@@ -42,7 +42,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsStr;
 use std::fmt::{self, Display};
 use std::path::Path;
-use std::ptr::NonNull;
+
 use std::sync::OnceLock;
 
 use libc::c_char;
@@ -50,6 +50,7 @@ use rdkafka_sys::bindings as sys;
 
 use crate::error::cstring;
 use crate::error::{ConfigIssue, KafkaError, Result};
+use crate::handle::Handle;
 use crate::util::{edit_distance_within, errbuf_str, shorten};
 
 mod properties;
@@ -580,18 +581,20 @@ impl From<&Config> for Config {
     }
 }
 
-/// Owns an `rd_kafka_conf_t` until it is handed to `rd_kafka_new`.
-pub(crate) struct NativeConf(NonNull<sys::rd_kafka_conf_t>);
+/// An `rd_kafka_conf_t` until it is handed to `rd_kafka_new` (owned by its [`Handle`], which
+/// frees it if the client is never created).
+pub(crate) struct NativeConf(Handle<sys::rd_kafka_conf_t>);
 
 impl NativeConf {
     fn new() -> NativeConf {
-        // SAFETY: rd_kafka_conf_new has no preconditions and never returns null (it aborts on OOM).
-        let p = unsafe { sys::rd_kafka_conf_new() };
-        NativeConf(NonNull::new(p).expect("rd_kafka_conf_new returned null"))
+        // SAFETY: rd_kafka_conf_new has no preconditions and returns a new conf we own; it
+        // never returns null (it aborts on OOM).
+        let conf = unsafe { Handle::from_raw(sys::rd_kafka_conf_new()) };
+        NativeConf(conf.expect("rd_kafka_conf_new returned null"))
     }
 
     pub(crate) fn ptr(&self) -> *mut sys::rd_kafka_conf_t {
-        self.0.as_ptr()
+        self.0.ptr()
     }
 
     /// Reads a property's effective value (including defaults).
@@ -621,16 +624,7 @@ impl NativeConf {
 
     /// Gives up ownership (after a successful `rd_kafka_new`, which took it).
     pub(crate) fn into_raw(self) -> *mut sys::rd_kafka_conf_t {
-        let p = self.ptr();
-        std::mem::forget(self);
-        p
-    }
-}
-
-impl Drop for NativeConf {
-    fn drop(&mut self) {
-        // SAFETY: we still own the conf (into_raw forgets self when ownership moves to C).
-        unsafe { sys::rd_kafka_conf_destroy(self.ptr()) }
+        self.0.into_raw()
     }
 }
 

@@ -137,6 +137,11 @@ impl ConsumerBuilder {
             }]));
         }
         let has_commit_cb = self.on_commit.is_some();
+        let partition_eof = self
+            .config
+            .get("enable.partition.eof")
+            // librdkafka's spellings of a true bool.
+            .is_some_and(|v| ["true", "t", "1"].iter().any(|t| v.eq_ignore_ascii_case(t)));
         let client = NativeClient::new(
             Spec {
                 rd_type: sys::rd_kafka_type_t::RD_KAFKA_CONSUMER,
@@ -175,6 +180,7 @@ impl ConsumerBuilder {
             state: Cell::new(OPEN),
             close_timeout: self.close_timeout,
             commit_timeout: self.commit_timeout,
+            partition_eof,
             _not_sync: PhantomData,
         })
     }
@@ -210,6 +216,8 @@ pub struct Consumer {
     state: Cell<u8>,
     close_timeout: Duration,
     commit_timeout: Duration,
+    /// `enable.partition.eof=true`: `consume` then takes messages one at a time (see there).
+    partition_eof: bool,
     _not_sync: PhantomData<Cell<()>>,
 }
 
@@ -467,21 +475,26 @@ impl Consumer {
         let n = {
             let _g = self.state().enter(self);
             self.wait(deadline, |ms| {
-                // SAFETY: the queue is live; msgs has room for num_messages pointers, of which
-                // librdkafka fills the first n, each an owned non-null message; Handle is a
-                // transparent non-null pointer.
-                let n = unsafe {
-                    sys::rd_kafka_consume_batch_queue(
-                        self.queue.ptr(),
-                        ms,
-                        msgs.as_mut_ptr().cast(),
-                        num_messages,
-                    )
+                let n = if self.partition_eof {
+                    self.consume_each(&mut msgs, num_messages, ms)
+                } else {
+                    // SAFETY: the queue is live; msgs has room for num_messages pointers, of
+                    // which librdkafka fills the first n, each an owned non-null message;
+                    // Handle is a transparent non-null pointer.
+                    let n = unsafe {
+                        sys::rd_kafka_consume_batch_queue(
+                            self.queue.ptr(),
+                            ms,
+                            msgs.as_mut_ptr().cast(),
+                            num_messages,
+                        )
+                    };
+                    if n > 0 {
+                        // SAFETY: the first n entries were written with owned messages.
+                        unsafe { msgs.set_len(n as usize) };
+                    }
+                    n
                 };
-                if n > 0 {
-                    // SAFETY: the first n entries were written with owned messages.
-                    unsafe { msgs.set_len(n as usize) };
-                }
                 (n != 0).then_some(n)
             })
         };
@@ -491,6 +504,39 @@ impl Consumer {
             return Err(self.client.refine(KafkaError::last_error()));
         }
         Ok(batch)
+    }
+
+    /// `consume` when partition EOF events are on: up to `max` messages popped one at a time
+    /// within `ms`; returns how many. librdkafka 2.12.1's batch call moves the position (and,
+    /// with auto offset store, the stored offset) to end + 1 for an EOF event in the batch
+    /// (librdkafka #4844, fixed after 2.12.1), so auto commit would commit past the next
+    /// message and a restarted consumer would skip it. The single-message call moves the
+    /// position for messages only; EOF events are rare, so only configs enabling them pay
+    /// for the per-message queue lock.
+    fn consume_each(
+        &self,
+        msgs: &mut Vec<Handle<sys::rd_kafka_message_t>>,
+        max: usize,
+        ms: i32,
+    ) -> isize {
+        let deadline = (ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64));
+        while msgs.len() < max {
+            let left = deadline.map_or(-1, |d| {
+                Timeout::After(d.saturating_duration_since(Instant::now())).as_millis_i32()
+            });
+            // SAFETY: the queue is live; callbacks served here run on this thread and catch
+            // their panics; the result is null (timeout, wake-up) or a message we own.
+            let m =
+                unsafe { Handle::from_raw(sys::rd_kafka_consume_queue(self.queue.ptr(), left)) };
+            match m {
+                Some(m) => msgs.push(m),
+                None => break,
+            }
+            if panic::pending() {
+                break;
+            }
+        }
+        msgs.len() as isize
     }
 
     /// A handle that makes a blocking [`poll`](Consumer::poll) or [`consume`](Consumer::consume)
