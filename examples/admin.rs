@@ -105,7 +105,7 @@ fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, KafkaError> {
 
 /// Splits `args` into groups of `n`, or fails if they do not divide evenly.
 fn chunks<'a>(args: &'a [String], n: usize, shape: &str) -> Result<Vec<&'a [String]>, KafkaError> {
-    if args.is_empty() || args.len() % n != 0 {
+    if args.is_empty() || !args.len().is_multiple_of(n) {
         return Err(KafkaError::new(
             rkafka::ErrorCode::InvalidArg,
             format!("expected one or more groups of {shape}"),

@@ -10,7 +10,7 @@
 //! produced to <topic> [<partition>] at offset <offset>`. The topic defaults to
 //! `example_serde_avro`; the schema is registered under `<topic>-value` on the first record.
 //!
-//! Against tansu and a registry: `tests/examples_serdes.rs` runs it against tansu and the
+//! Against tansu and a registry: `tests/examples/examples_serdes.rs` runs it against tansu and the
 //! registry fixture (no Confluent-compatible registry installs here); by hand,
 //! `scripts/brokers.sh start; eval "$(scripts/brokers.sh env)"` and any Confluent Schema
 //! Registry: `cargo run --features avro --example avro_producer -- -b "$RKAFKA_TANSU_BOOTSTRAP"

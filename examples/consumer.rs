@@ -86,7 +86,7 @@ fn main() {
     });
 
     let mut count = 0u64;
-    while !stop.load(Ordering::SeqCst) && max.map_or(true, |m| count < m) {
+    while !stop.load(Ordering::SeqCst) && max.is_none_or(|m| count < m) {
         match consumer.poll(Duration::from_millis(500)) {
             None => continue,
             Some(Err(e)) if e.code() == ErrorCode::PartitionEof => continue,

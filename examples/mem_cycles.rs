@@ -131,7 +131,7 @@ fn run_cycle(cluster: &MockCluster, cycle: usize, messages: usize) -> Result<(),
         .map_err(|e| e.to_string())?;
     let per_partition = (messages / PARTITIONS as usize) as i64;
     let mut kept: Vec<rkafka::OwnedMessage> = Vec::new();
-    let got = if cycle % 10 == 0 {
+    let got = if cycle.is_multiple_of(10) {
         consumer
             .subscribe_with(
                 &[TOPIC],
@@ -152,7 +152,7 @@ fn run_cycle(cluster: &MockCluster, cycle: usize, messages: usize) -> Result<(),
             let batch = consumer
                 .consume(100, Duration::from_millis(100))
                 .map_err(|e| e.to_string())?;
-            if cycle % 20 == 0 {
+            if cycle.is_multiple_of(20) {
                 got += batch.iter().filter(|m| m.is_ok()).count();
             } else {
                 // By value: take half, keep one message past the consumer's close, and leave
@@ -203,7 +203,7 @@ fn run_cycle(cluster: &MockCluster, cycle: usize, messages: usize) -> Result<(),
     }
     drop(kept);
 
-    if cycle % 25 == 0 {
+    if cycle.is_multiple_of(25) {
         error_paths(bootstrap)?;
     }
     Ok(())

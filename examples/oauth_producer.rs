@@ -13,7 +13,7 @@
 //! closure on its background thread at start and at 80 % of each token's lifetime.
 //!
 //! No broker here speaks OAUTHBEARER (tansu does SCRAM only, the mock cluster no SASL):
-//! `tests/examples.rs` runs this example through the authenticating front of
+//! `tests/examples/examples.rs` runs this example through the authenticating front of
 //! `tests/common/oauth_front.rs` before tansu. Against your cluster:
 //! `cargo run --example oauth_producer -- broker:9092 my-topic --principal svc -X
 //! sasl.oauthbearer.config=scope=kafka`.

@@ -157,7 +157,7 @@ fn soak(bootstrap: &str, topic: &str, messages: u64, warmup: u64, leak: usize) -
         while seq < round_end {
             let key = seq.to_be_bytes();
             let mut r = Record::new(topic).key(&key).value(&VALUE);
-            if seq % 100 == 0 {
+            if seq.is_multiple_of(100) {
                 // Some per-message closures too (they take the place of the producer-wide one).
                 let (c, d) = (closures.clone(), delivered.clone());
                 r = r.on_delivery(move |rep| {
@@ -174,7 +174,7 @@ fn soak(bootstrap: &str, topic: &str, messages: u64, warmup: u64, leak: usize) -
                 std::mem::forget(vec![1u8; leak]);
             }
             seq += 1;
-            if seq % 1000 == 0 {
+            if seq.is_multiple_of(1000) {
                 producer.poll(Duration::ZERO);
             }
         }
@@ -201,7 +201,7 @@ fn soak(bootstrap: &str, topic: &str, messages: u64, warmup: u64, leak: usize) -
         }
         consumer.commit_async().expect("commit");
         samples.push((seq, rss_kb()));
-        if seq % 1_000_000 == 0 || seq == messages {
+        if seq.is_multiple_of(1_000_000) || seq == messages {
             let last: Vec<u64> = samples
                 .iter()
                 .filter(|(n, _)| *n + 1_000_000 > seq)

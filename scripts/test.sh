@@ -11,7 +11,10 @@
 #      tansu 0.6.0 with sqlite + SCRAM built once per machine into ~/.cache/rkafka,
 #      confluent-kafka-python 2.12.1, a venv with its Schema Registry serdes, and 2.16.1 in a
 #      venv for the partitioner functions);
-#   3. cargo fmt --check, clippy -D warnings (--features full, and none), cargo doc -D warnings;
+#   3. cargo fmt --check, clippy -D warnings (--features full, and none), cargo doc -D warnings
+#      (also as docs.rs builds it), and the publishing checks: a docs.rs badge on every
+#      feature-gated item, rust-version true of the lock file, no broken link in the docs,
+#      `cargo publish --dry-run`;
 #   4. cargo test --features full (unit, integration, doc tests). Each integration test starts
 #      and stops its own brokers on 127.0.0.1 (tansu processes or librdkafka's mock cluster);
 #   5. the build variants (scripts/build-variants.sh: default, ssl-vendored, dynamic-linking
@@ -62,6 +65,15 @@ cargo check --no-default-features --features metrics
 
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features full
+# As docs.rs builds it (Cargo.toml [package.metadata.docs.rs]): `--cfg docsrs` turns on the
+# nightly-only doc(cfg) badges; RUSTC_BOOTSTRAP lets this stable toolchain accept them.
+RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo doc --no-deps --features full
+
+step "publishing: badges, MSRV, links, package"
+scripts/check_doc_cfg.py
+scripts/check_msrv.py
+scripts/check_links.py
+cargo publish --dry-run --allow-dirty
 
 step "cargo test --features full"
 cargo test --features full

@@ -1,6 +1,6 @@
-//! The README's *Python → Rust* guide against the installed confluent-kafka-python 2.12.1: every
-//! public call, class, constant and config callback Python has must be named in the Python
-//! column of its section (a row may say why it does not apply), and every `KafkaError` code
+//! The guide's Python → Rust pages (`src/guide/*.md`, module `rkafka::guide`) against the
+//! installed confluent-kafka-python 2.12.1: every public call, class, constant and config
+//! callback Python has must be named in the Python column of its page (a row may say why it does not apply), and every `KafkaError` code
 //! constant must be the `ErrorCode` of the same value and name.
 
 mod common;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 #[derive(Deserialize)]
 struct PublicApi {
-    /// (README `###` section, or `*` for anywhere in the guide; Python name).
+    /// (guide page title, or `*` for anywhere in the guide; Python name).
     names: Vec<(String, String)>,
     /// `KafkaError.<NAME>` constants and their values.
     error_codes: Vec<(String, i32)>,
@@ -22,29 +22,40 @@ fn python_api() -> PublicApi {
     serde_json::from_str(&common::run_python_file("public_api.py", &[])).unwrap()
 }
 
-/// The guide's sections: heading → the words in the Python column of its table rows.
+/// The Python -> Rust pages of the guide (`rkafka::guide`), as rustdoc shows them.
+const PAGES: &[&str] = &[
+    include_str!("../src/guide/confluent_kafka.md"),
+    include_str!("../src/guide/configuration.md"),
+    include_str!("../src/guide/producer.md"),
+    include_str!("../src/guide/consumer.md"),
+    include_str!("../src/guide/message.md"),
+    include_str!("../src/guide/kafka_error.md"),
+    include_str!("../src/guide/topic_partition.md"),
+    include_str!("../src/guide/admin_client.md"),
+    include_str!("../src/guide/admin_types.md"),
+    include_str!("../src/guide/aio.md"),
+];
+
+/// The guide's pages: title (its `# ` line) → the words in the Python column of its table rows.
 fn guide_sections() -> BTreeMap<String, Vec<String>> {
-    let readme = include_str!("../README.md");
-    let start = readme
-        .find("\n## Python → Rust\n")
-        .expect("README has the guide");
-    let guide = &readme[start + 1..];
-    let end = guide[3..].find("\n## ").map_or(guide.len(), |e| e + 3);
     let mut sections = BTreeMap::new();
-    let mut current = String::new();
-    for line in guide[..end].lines() {
-        if let Some(heading) = line.strip_prefix("### ") {
-            current = heading.to_string();
-        } else if line.starts_with("| ") && !line.starts_with("|---") {
-            let python = line[2..].split(" | ").next().unwrap_or("");
-            let words = python
-                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '*'))
-                .filter(|w| !w.is_empty())
-                .map(str::to_string);
-            sections
-                .entry(current.clone())
-                .or_insert_with(Vec::new)
-                .extend(words);
+    for page in PAGES {
+        let mut lines = page.lines();
+        let title = lines
+            .next()
+            .and_then(|l| l.strip_prefix("# "))
+            .expect("a guide page starts with its `# ` title");
+        let words: &mut Vec<String> = sections.entry(title.to_string()).or_default();
+        for line in lines {
+            if line.starts_with("| ") && !line.starts_with("|---") {
+                let python = line[2..].split(" | ").next().unwrap_or("");
+                words.extend(
+                    python
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '*'))
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_string),
+                );
+            }
         }
     }
     sections
@@ -71,7 +82,7 @@ fn every_python_call_has_a_row_in_the_guide() {
         } else {
             sections
                 .get(section)
-                .unwrap_or_else(|| panic!("README guide has no section `### {section}`"))
+                .unwrap_or_else(|| panic!("the guide has no page titled `# {section}`"))
         };
         if !names(words, name) {
             missing.push(format!("{section}: {name}"));
@@ -79,7 +90,7 @@ fn every_python_call_has_a_row_in_the_guide() {
     }
     assert!(
         missing.is_empty(),
-        "confluent-kafka-python names without a row in README's Python → Rust guide:\n  {}",
+        "confluent-kafka-python names without a row in the guide's Python → Rust pages:\n  {}",
         missing.join("\n  ")
     );
     assert!(api.names.len() > 250, "{}", api.names.len());

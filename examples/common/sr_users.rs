@@ -168,7 +168,7 @@ pub fn consume<V>(
     let consumer =
         DeserializingConsumer::new(consumer, StringDeserializer::default(), deserializer);
     let (mut seen, mut last) = (0u64, Instant::now());
-    while args.max_messages.map_or(true, |m| seen < m) {
+    while args.max_messages.is_none_or(|m| seen < m) {
         let Some(m) = consumer.poll(Duration::from_secs(1)) else {
             if seen > 0 && last.elapsed() > Duration::from_secs(10) {
                 break;

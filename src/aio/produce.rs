@@ -245,6 +245,7 @@ impl Future for FlushFuture<'_> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl Producer {
     /// Python (`AIOProducer`): `await producer.produce(topic, value, ...)` — enqueues the
     /// record now (like [`Producer::produce`]) and returns a `'static` future of its delivery.

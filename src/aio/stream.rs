@@ -81,6 +81,7 @@ impl std::ops::Deref for MessageStream<'_> {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl Consumer {
     /// Python (`AIOConsumer`): `await consumer.poll()` in a loop, as a
     /// [`Stream`](futures_core::Stream) of messages that works on any executor; woken by

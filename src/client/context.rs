@@ -152,6 +152,7 @@ macro_rules! common_builder_methods {
         /// with librdkafka's JSON parsed into a [`Statistics`]($crate::Statistics) and passed
         /// beside the raw JSON. Python has no typed form. Feature `stats` (default).
         #[cfg(feature = "stats")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "stats")))]
         pub fn statistics_cb(
             mut self,
             f: impl Fn(&$crate::Statistics, &str) + Send + Sync + 'static,
@@ -167,6 +168,7 @@ macro_rules! common_builder_methods {
         /// beside [`statistics_cb`](Self::statistics_cb) and [`stats_cb`](Self::stats_cb).
         /// Served by `poll`/`flush`, like them. Python has none. Feature `metrics`.
         #[cfg(feature = "metrics")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
         pub fn metrics(mut self) -> Self {
             self.common
                 .statistics_sinks
@@ -180,6 +182,7 @@ macro_rules! common_builder_methods {
         /// `statistics.interval.ms` > 0 (`build` refuses it otherwise); works beside the other
         /// statistics callbacks. Python has none. Features `tracing` and `stats`.
         #[cfg(all(feature = "tracing", feature = "stats"))]
+        #[cfg_attr(docsrs, doc(cfg(all(feature = "tracing", feature = "stats"))))]
         pub fn trace_statistics(mut self) -> Self {
             self.common
                 .statistics_sinks

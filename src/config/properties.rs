@@ -11,7 +11,7 @@
 //!   Java loads it).
 //!
 //! `tests/java/PropertiesTable.java` prints what Java gives for a table of tricky inputs, and
-//! `tests/bad_input.rs` checks this parser against that table.
+//! `tests/mock/bad_input.rs` checks this parser against that table.
 //!
 //! Java's rules: lines end at `\n`, `\r` or `\r\n`; leading whitespace (space, tab, form feed)
 //! is skipped; a line whose first other character is `#` or `!` is a comment; a line ending in

@@ -127,7 +127,7 @@ impl ConsumerBuilder {
             "error" => OffsetReset::Error,
             _ => OffsetReset::Latest,
         };
-        if !self.config.get("group.id").is_some_and(|g| !g.is_empty()) {
+        if self.config.get("group.id").is_none_or(|g| g.is_empty()) {
             return Err(KafkaError::config(vec![crate::error::ConfigIssue {
                 key: "group.id".into(),
                 reason: "is required: librdkafka's consumer (like confluent-kafka-python's Consumer) needs a group \

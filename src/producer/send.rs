@@ -303,7 +303,7 @@ impl Producer {
                 continue;
             }
             let batchable =
-                r.headers.is_empty() && r.timestamp == 0 && r.partition.map_or(true, |p| p >= 0);
+                r.headers.is_empty() && r.timestamp == 0 && r.partition.is_none_or(|p| p >= 0);
             if !batchable {
                 self.flush_run(&mut run, &mut failed);
                 if let Err(e) = self.try_produce(r) {

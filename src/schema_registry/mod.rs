@@ -145,12 +145,15 @@
 //!   against; the fixture implements the endpoints and error codes of the documented API.
 
 #[cfg(feature = "avro")]
+#[cfg_attr(docsrs, doc(cfg(feature = "avro")))]
 pub mod avro;
 mod client;
 mod error;
 #[cfg(feature = "json-schema")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json-schema")))]
 pub mod json_schema;
 #[cfg(feature = "protobuf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
 pub mod protobuf;
 mod rest;
 mod serde;

@@ -121,7 +121,7 @@ impl Codec {
 }
 
 fn decode_utf16(b: &[u8], le: bool) -> Result<String, SerializationError> {
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(SerializationError::new(format!(
             "'utf-16' codec can't decode: truncated data ({} bytes)",
             b.len()
@@ -141,7 +141,7 @@ fn decode_utf16(b: &[u8], le: bool) -> Result<String, SerializationError> {
 }
 
 fn decode_utf32(b: &[u8], le: bool) -> Result<String, SerializationError> {
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return Err(SerializationError::new(format!(
             "'utf-32' codec can't decode: truncated data ({} bytes)",
             b.len()

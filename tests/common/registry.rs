@@ -281,7 +281,7 @@ impl Registry {
     /// Answers the next `n` requests with `status` (and the registry's error body).
     pub fn fail_next(&self, status: u16, n: usize) {
         let mut f = self.shared.fail_next.lock().unwrap();
-        f.extend(std::iter::repeat(status).take(n));
+        f.extend(std::iter::repeat_n(status, n));
     }
 
     /// Stops listening and closes open connections: later requests are refused.

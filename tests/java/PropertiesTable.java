@@ -1,6 +1,6 @@
 // What java.util.Properties.load(Reader) gives for a table of tricky `.properties` inputs: the
 // reference that rkafka's `Config::from_properties_str` is tested against
-// (tests/bad_input.rs, `properties_text_parses_as_java_properties_load_does`).
+// (tests/mock/bad_input.rs, `properties_text_parses_as_java_properties_load_does`).
 //
 // Re-run (Java 11 or later; no compilation step needed), from the repository root:
 //

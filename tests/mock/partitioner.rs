@@ -75,7 +75,7 @@ fn keys() -> Vec<Vec<u8>> {
     ];
     while keys.len() < KEYS {
         // Mostly short keys (every tail length of Murmur2's 4-byte words), some long ones.
-        let len = if rng.next() % 10 == 0 {
+        let len = if rng.next().is_multiple_of(10) {
             (rng.next() % 300) as usize
         } else {
             (rng.next() % 24) as usize

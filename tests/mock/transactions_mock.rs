@@ -1,5 +1,5 @@
 //! Transactions through faults injected on librdkafka's mock cluster (idempotence through
-//! faults is in `tests/faults.rs`).
+//! faults is in `tests/mock/faults.rs`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

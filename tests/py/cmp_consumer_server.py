@@ -1,5 +1,5 @@
 # A confluent-kafka-python Consumer driven over stdin/stdout, one JSON command per line, one JSON
-# answer per line: tests/consumer_python_compare.rs runs every operation on this consumer and on an
+# answer per line: tests/tansu/consumer_python_compare.rs runs every operation on this consumer and on an
 # rkafka Consumer and compares the answers. Every operation is bounded by its own timeout.
 #
 # Shapes (the Rust side produces the same ones):

@@ -1,6 +1,6 @@
 # Prints confluent-kafka-python's public surface as JSON, for tests/python_guide.rs:
 #   {"names": [[section, name], ...], "error_codes": [[name, value], ...]}
-# `section` is the README "### " heading (under "## Python -> Rust") whose first column must name
+# `section` is the title of the guide page (src/guide/*.md, "# " line) whose first column must name
 # it, or "*" for anywhere in the guide.
 import inspect
 import json

@@ -1,4 +1,4 @@
-# confluent-kafka-python 2.12.1's serializers, for tests/serialization.rs and tests/serdes_*.rs.
+# confluent-kafka-python 2.12.1's serializers, for tests/mock/serialization.rs and tests/serdes_*.rs.
 #
 #   sr_serdes.py serialize  SPEC            -> one hex line per record (no Kafka)
 #   sr_serdes.py produce    SPEC BOOTSTRAP  -> SerializingProducer, prints "ok N"

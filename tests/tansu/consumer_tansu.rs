@@ -320,7 +320,7 @@ fn on_assign_shows_committed_offsets_and_can_set_the_start() {
     assert_eq!(got.len(), 18);
     let seen = seen.lock().unwrap().clone();
     // tansu does not keep commit metadata (confluent-kafka-python reads None back too); the
-    // metadata round trip is checked on the mock cluster (tests/consumer_mock.rs).
+    // metadata round trip is checked on the mock cluster (tests/mock/consumer_mock.rs).
     assert_eq!(seen[&0].0, Offset::At(7), "committed offset, not -1001");
     assert_eq!(seen[&1].0, Offset::NoCommit(OffsetReset::Earliest));
     let first: BTreeMap<i32, i64> = got.iter().fold(BTreeMap::new(), |mut m, (p, o, ..)| {
