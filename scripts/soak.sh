@@ -32,7 +32,7 @@ while (($#)); do
 done
 
 cargo build --quiet --release --example soak
-bin=target/release/examples/soak
+bin="${CARGO_TARGET_DIR:-target}/release/examples/soak"
 
 if ((self_check)); then
     if "$bin" --messages 2000000 --warmup 1000000 --leak-bytes-per-message 16; then

@@ -37,9 +37,10 @@ command -v valgrind >/dev/null || {
 
 # The debug profile: full line numbers in rkafka's frames.
 cargo build --quiet --example mem_cycles
-bin=target/debug/examples/mem_cycles
-mkdir -p target/valgrind
-log=target/valgrind/mem_cycles.log
+target="${CARGO_TARGET_DIR:-target}"
+bin=$target/debug/examples/mem_cycles
+mkdir -p "$target/valgrind"
+log=$target/valgrind/mem_cycles.log
 
 run() {
     valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \

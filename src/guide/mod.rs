@@ -12,7 +12,7 @@
 //! Python -> Rust, one page per Python class: [`confluent_kafka`], [`configuration`],
 //! [`producer`], [`consumer`], [`message`], [`kafka_error`], [`topic_partition`],
 //! [`admin_client`], [`admin_types`], [`aio`]; serialization and the Schema Registry:
-//! [`crate::serialization`], [`crate::schema_registry`].
+//! [`crate::serialization`], `rkafka::schema_registry` (feature `schema-registry`).
 //!
 //! How rkafka behaves: [`threads`] (which closure runs on which thread, panics), [`bounds`]
 //! (every call that waits, and its bound), [`delivery_semantics`] (at-most, at-least and

@@ -5,7 +5,7 @@
 //! [`SerializationContext`] (topic, key or value, headers) as Python's callables are. The
 //! [`StringSerializer`], [`IntegerSerializer`] and [`DoubleSerializer`] (and their
 //! deserializers) write the same bytes as Python's; the Schema Registry serdes (Avro, JSON
-//! Schema, Protobuf) are in [`crate::schema_registry`] behind their features.
+//! Schema, Protobuf) are in `rkafka::schema_registry` behind their features.
 //!
 //! [`SerializingProducer`] owns a [`Producer`](crate::Producer) and [`DeserializingConsumer`] a
 //! [`Consumer`](crate::Consumer); both dereference to the client they wrap, so every other call
@@ -159,7 +159,7 @@ impl<'a> SerializationContext<'a> {
 /// A value could not be serialized or deserialized. Python: `SerializationError`.
 ///
 /// The message names the problem; the cause (a
-/// [`SchemaRegistryError`](crate::schema_registry::SchemaRegistryError), an Avro or JSON error,
+/// `rkafka::schema_registry::SchemaRegistryError`, an Avro or JSON error,
 /// ...) is the [`std::error::Error::source`], so callers can tell "registry down" from "bad data".
 #[derive(Debug)]
 pub struct SerializationError {
