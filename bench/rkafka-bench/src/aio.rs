@@ -6,6 +6,8 @@
 //! ```text
 //! rkafka-bench async <pattern> <bootstrap> <topic> <count> <size> <window> <rt ct|mt> <warmup 0|1>
 //!     window        `send` futures in a FuturesOrdered, at most <window> in flight, awaiting the oldest
+//!     fwindow       the window without a combinator: eager `produce_future`s in a VecDeque,
+//!                   awaiting the oldest (rust-rdkafka: `send_result`)
 //!     join_all      `join_all` of batches of <window> `send` futures
 //!     spawn         one tokio task per `send`, at most <window> tasks in flight, awaiting the oldest
 //!     in_turn       await each `send` before the next (linger.ms=0: each message waits for its ack)
@@ -30,7 +32,7 @@ use crate::arg;
 
 /// The producer configuration of every produce workload of the harness; `linger` differs for
 /// in_turn and latency only.
-pub(crate) fn producer_config(bootstrap: &str, linger: &str) -> Config {
+pub(crate) fn producer_config(bootstrap: &str, linger: &str, queue: &str) -> Config {
     Config::from([
         ("bootstrap.servers", bootstrap),
         ("linger.ms", linger),
@@ -39,7 +41,7 @@ pub(crate) fn producer_config(bootstrap: &str, linger: &str) -> Config {
         ("compression.codec", "none"),
         ("message.send.max.retries", "3"),
         ("retry.backoff.ms", "500"),
-        ("queue.buffering.max.messages", "100000"),
+        ("queue.buffering.max.messages", queue),
         ("queue.buffering.max.kbytes", "1048576"),
     ])
 }
@@ -91,7 +93,14 @@ pub(crate) fn produce_async(a: &[String]) {
         return threads(&bootstrap, topic, count, size, window, warmup);
     }
     let linger = if pattern == "in_turn" { "0" } else { "5" };
-    let p = Producer::new(producer_config(&bootstrap, linger)).expect("producer");
+    // backpressure: a queue far smaller than the window, so that it really fills (with a 100k
+    // queue and a 200k window, delivery keeps up and the queue never fills, even natively).
+    let queue = if pattern == "backpressure" {
+        "10000"
+    } else {
+        "100000"
+    };
+    let p = Producer::new(producer_config(&bootstrap, linger, queue)).expect("producer");
     let payload: &'static [u8] = Vec::leak(vec![b'x'; size]);
     // Keys outlive the futures that borrow them (rust-rdkafka-bench does the same).
     let keys: Vec<[u8; 8]> = (0..count).map(u64::to_be_bytes).collect();
@@ -120,6 +129,33 @@ pub(crate) fn produce_async(a: &[String]) {
                 }
                 while let Some(r) = inflight.next().await {
                     t.add(r);
+                }
+            }
+            "fwindow" => {
+                // The window without a combinator: eager `produce_future`s in a VecDeque,
+                // awaiting the oldest (what the async path itself costs).
+                let mut inflight = std::collections::VecDeque::with_capacity(window);
+                for k in keys {
+                    let mut r = rec(k);
+                    loop {
+                        match p.produce_future(r) {
+                            Ok(f) => break inflight.push_back(f),
+                            Err(e) if e.is_queue_full() => {
+                                backpressure += 1;
+                                r = e.record;
+                                if let Some(f) = inflight.pop_front() {
+                                    t.add(f.await);
+                                }
+                            }
+                            Err(e) => panic!("produce_future failed: {e}"),
+                        }
+                    }
+                    if inflight.len() >= window {
+                        t.add(inflight.pop_front().unwrap().await);
+                    }
+                }
+                while let Some(f) = inflight.pop_front() {
+                    t.add(f.await);
                 }
             }
             "join_all" => {
@@ -202,7 +238,7 @@ static T_LAST: OnceLock<Instant> = OnceLock::new();
 /// share synchronously with a per-message closure and polling every 1000 messages. Reports run
 /// on whichever thread polls, so the counters are atomic read-modify-writes here.
 fn threads(bootstrap: &str, topic: &'static str, count: u64, size: usize, n: usize, warmup: bool) {
-    let p = Producer::new(producer_config(bootstrap, "5")).expect("producer");
+    let p = Producer::new(producer_config(bootstrap, "5", "100000")).expect("producer");
     let payload: &'static [u8] = Vec::leak(vec![b'x'; size]);
     if warmup {
         let wkey = u64::MAX.to_be_bytes();
@@ -317,7 +353,7 @@ pub(crate) fn latency(a: &[String]) {
     let size: usize = arg(a, 6);
     let linger: String = arg(a, 7);
     let rt_kind: String = arg(a, 8);
-    let p = Producer::new(producer_config(&bootstrap, &linger)).expect("producer");
+    let p = Producer::new(producer_config(&bootstrap, &linger, "100000")).expect("producer");
     let payload: &'static [u8] = Vec::leak(vec![b'x'; size]);
     let total = (rate * secs) as usize;
     let rt = runtime(&rt_kind);

@@ -5,6 +5,7 @@
 //! ```text
 //! rust-rdkafka-bench async <pattern> <bootstrap> <topic> <count> <size> <window> <rt ct|mt> <warmup 0|1>
 //!     window | join_all | spawn | in_turn | backpressure    FutureProducer::send (Timeout::Never)
+//!     fwindow                                              send_result futures in a VecDeque
 //!     threads                                              <window> threads sharing a BaseProducer
 //! rust-rdkafka-bench stream <bootstrap> <topic> <count> <group> <rt ct|mt>
 //! rust-rdkafka-bench latency <bootstrap> <topic> <rate msgs/s> <secs> <size> <linger.ms> <rt ct|mt>
@@ -30,7 +31,7 @@ use rdkafka::ClientContext;
 
 use crate::arg;
 
-fn producer_config(bootstrap: &str, linger: &str) -> ClientConfig {
+fn producer_config(bootstrap: &str, linger: &str, queue: &str) -> ClientConfig {
     let mut cfg = ClientConfig::new();
     cfg.set("bootstrap.servers", bootstrap)
         .set("linger.ms", linger)
@@ -39,7 +40,7 @@ fn producer_config(bootstrap: &str, linger: &str) -> ClientConfig {
         .set("compression.codec", "none")
         .set("message.send.max.retries", "3")
         .set("retry.backoff.ms", "500")
-        .set("queue.buffering.max.messages", "100000")
+        .set("queue.buffering.max.messages", queue)
         .set("queue.buffering.max.kbytes", "1048576");
     cfg
 }
@@ -90,11 +91,18 @@ pub(crate) fn produce_async(a: &[String]) {
         return threads(&bootstrap, topic, count, size, window, warmup);
     }
     let linger = if pattern == "in_turn" { "0" } else { "5" };
+    // backpressure: a queue far smaller than the window, so that it really fills (with a 100k
+    // queue and a 200k window, delivery keeps up and the queue never fills, even natively).
+    let queue = if pattern == "backpressure" {
+        "10000"
+    } else {
+        "100000"
+    };
     let rt = runtime(&rt_kind);
     // FutureProducer's poll thread starts with the producer; create it inside the runtime as
     // applications do.
     let p: FutureProducer = rt.block_on(async {
-        producer_config(&bootstrap, linger)
+        producer_config(&bootstrap, linger, queue)
             .create()
             .expect("producer")
     });
@@ -125,6 +133,41 @@ pub(crate) fn produce_async(a: &[String]) {
                 }
                 while let Some(r) = inflight.next().await {
                     t.add(r);
+                }
+            }
+            "fwindow" => {
+                // As rkafka-bench's: eager `send_result` futures in a VecDeque, awaiting the
+                // oldest; on a full queue, await the oldest and retry.
+                let mut inflight = std::collections::VecDeque::with_capacity(window);
+                for k in keys {
+                    let mut r = rec(k);
+                    loop {
+                        match p.send_result(r) {
+                            Ok(f) => break inflight.push_back(f),
+                            Err((
+                                KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull),
+                                back,
+                            )) => {
+                                r = back;
+                                if let Some(f) = inflight.pop_front() {
+                                    t.add(f.await.expect("delivery future"));
+                                }
+                            }
+                            Err((e, _)) => panic!("send_result failed: {e}"),
+                        }
+                    }
+                    if inflight.len() >= window {
+                        t.add(
+                            inflight
+                                .pop_front()
+                                .unwrap()
+                                .await
+                                .expect("delivery future"),
+                        );
+                    }
+                }
+                while let Some(f) = inflight.pop_front() {
+                    t.add(f.await.expect("delivery future"));
                 }
             }
             "join_all" => {
@@ -197,7 +240,7 @@ impl ProducerContext for SharedCounts {
 
 fn threads(bootstrap: &str, topic: &'static str, count: u64, size: usize, n: usize, warmup: bool) {
     let p: Arc<BaseProducer<SharedCounts>> = Arc::new(
-        producer_config(bootstrap, "5")
+        producer_config(bootstrap, "5", "100000")
             .create_with_context(SharedCounts::default())
             .expect("producer"),
     );
@@ -320,7 +363,7 @@ pub(crate) fn latency(a: &[String]) {
     let total = (rate * secs) as usize;
     let rt = runtime(&rt_kind);
     let (mut lats, failed, elapsed) = rt.block_on(async {
-        let p: FutureProducer = producer_config(&bootstrap, &linger)
+        let p: FutureProducer = producer_config(&bootstrap, &linger, "100000")
             .create()
             .expect("producer");
         let wkey = u64::MAX.to_be_bytes();
