@@ -6,6 +6,7 @@
 #   A  rdkafka_performance from the librdkafka 2.12.1 source that rdkafka-sys 4.10.0 bundles,
 #      configured like rkafka's rdkafka-sys build (ssl, zlib; no zstd), with -K/-W added
 #      (bench/patch_librdkafka.py)
+#   A's latency program (bench/latency/latency.c), same librdkafka
 #   mock cluster server (bench/mock/mockcluster.c) linked against that librdkafka with the
 #      mock log limit raised
 #   B  a Python venv with confluent-kafka==2.12.1 (bundles librdkafka 2.12.1)
@@ -68,6 +69,15 @@ if [ ! -x "$MOCKDIR/mockcluster" ] || [ "$BENCH/mock/mockcluster.c" -nt "$MOCKDI
      gcc -O2 -g -fPIC -I"$RDK/src" -I"$RDK" -c rdkafka_mock.c -o rdkafka_mock.o &&
      cp "$RDK/src/librdkafka.a" libmock.a && ar r libmock.a rdkafka_mock.o &&
      gcc -O2 -g -I"$RDK/src" "$BENCH/mock/mockcluster.c" -o mockcluster libmock.a $LIBS)
+fi
+
+# --- A's latency program (bench/latency/latency.c) ------------------------------------------
+LATDIR="$LAB/latency"
+if [ ! -x "$LATDIR/latency" ] || [ "$BENCH/latency/latency.c" -nt "$LATDIR/latency" ]; then
+    log "building the C latency program (A)"
+    mkdir -p "$LATDIR"
+    LIBS=$(sed -n 's/^LIBS+*=//p' "$RDK/Makefile.config" | tr '\n' ' ')
+    gcc -O2 -g -I"$RDK/src" "$BENCH/latency/latency.c" -o "$LATDIR/latency" "$RDK/src/librdkafka.a" $LIBS
 fi
 
 # --- B: confluent-kafka-python 2.12.1 -------------------------------------------------------

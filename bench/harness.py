@@ -30,6 +30,7 @@ PYTHON = os.path.join(LAB, "venv", "bin", "python")
 PYBENCH = os.path.join(BENCH, "clients", "py_bench.py")
 C_BIN = os.path.join(CARGO_TARGET, "release", "rust-rdkafka-bench")
 D_BIN = os.path.join(CARGO_TARGET, "release", "rkafka-bench")
+A_LATENCY = os.path.join(LAB, "latency", "latency")
 TANSU = os.path.join(os.environ.get("RKAFKA_CACHE", os.path.expanduser("~/.cache/rkafka")),
                      "bin", "tansu-prebuilt")
 LOGDIR = os.path.join(BENCH, "target", "logs")
@@ -59,6 +60,40 @@ WORKLOAD_TITLES = {
     "poll": "consume via poll()",
     "batch": "consume via consume(1000)",
 }
+# Async workloads (bench/README.md, "Async workloads"): key -> (phase, pattern, window,
+# message-count divisor). C is rust-rdkafka's FutureProducer / StreamConsumer, D rkafka's
+# send / produce_future / MessageStream; both on tokio (current-thread unless --rt mt).
+# `threads4` is synchronous produce from 4 threads sharing one producer. in_turn waits for each
+# acknowledgement (linger.ms=0), so it runs a tenth of the messages. backpressure is the window
+# pattern with 200k futures in flight over a 100k-message queue.
+ASYNC_WORKLOADS = {
+    "window": ("produce", "window", 10_000, 1),
+    "fwindow": ("produce", "fwindow", 10_000, 1),
+    "join_all": ("produce", "join_all", 10_000, 1),
+    "spawn": ("produce", "spawn", 10_000, 1),
+    "in_turn": ("produce", "in_turn", 1, 10),
+    "pfuture": ("produce", "pfuture", 10_000, 1),
+    "backpressure": ("produce", "backpressure", 200_000, 1),
+    "threads4": ("produce", "threads", 4, 1),
+    "stream": ("consume", "stream", 0, 1),
+}
+ASYNC_TITLES = {
+    "window": "async: a window of 10k in-flight send futures, awaiting the oldest",
+    "fwindow": "async: a window of 10k eager futures (produce_future / send_result) in a VecDeque, no combinator",
+    "join_all": "async: join_all of batches of 10k send futures",
+    "spawn": "async: one spawned task per send (10k tasks in flight)",
+    "in_turn": "async: await each send in turn (linger.ms=0)",
+    "pfuture": "async: one spawned task per produce_future (rkafka only)",
+    "backpressure": "async: a window of 200k send futures over a 100k-message queue",
+    "threads4": "4 threads sharing one producer, synchronous produce",
+    "stream": "async: consumer stream, recv().await",
+}
+ASYNC_CLIENTS = {"pfuture": ("D",)}  # default: C and D
+# Latency at a fixed rate: key -> linger.ms; clients A (bench/latency/latency.c), C, D.
+LATENCY_WORKLOADS = {"lat0": "0", "lat5": "5"}
+LATENCY_TITLES = {"lat0": "latency at 20k msgs/s, linger.ms=0", "lat5": "latency at 20k msgs/s, linger.ms=5"}
+ASYNC_GROUP = list(ASYNC_WORKLOADS)
+
 # Which clients take part in which phase (C has no batch consume in rust-rdkafka 0.39; Dg/Db
 # are produce variants of D).
 PRODUCE_ONLY = {"Dc", "Dg", "Dt", "Db"}
@@ -139,8 +174,35 @@ class Broker:
 A_QUIET = "86400000"
 
 
-def command(client, workload, bootstrap, topic, count, size, group=None, warmup=True):
+def async_count(workload, count):
+    """The message count an async workload runs for a requested `count`."""
+    return max(1, count // ASYNC_WORKLOADS[workload][3])
+
+
+def async_command(client, workload, bootstrap, topic, count, size, group=None, warmup=True,
+                  rt="ct"):
+    """The argv of one async (or threads4) client run: C or D. `count` is used as given (see
+    async_count)."""
+    phase, pattern, window, _div = ASYNC_WORKLOADS[workload]
+    b = {"C": C_BIN, "D": D_BIN}[client]
+    if phase == "consume":
+        return [b, "stream", bootstrap, topic, str(count), group, rt]
+    return [b, "async", pattern, bootstrap, topic, str(count), str(size), str(window), rt,
+            "1" if warmup else "0"]
+
+
+def latency_command(client, workload, bootstrap, topic, rate, secs, size, rt="ct"):
+    linger = LATENCY_WORKLOADS[workload]
+    if client == "A":
+        return [A_LATENCY, bootstrap, topic, str(rate), str(secs), str(size), linger]
+    b = {"C": C_BIN, "D": D_BIN}[client]
+    return [b, "latency", bootstrap, topic, str(rate), str(secs), str(size), linger, rt]
+
+
+def command(client, workload, bootstrap, topic, count, size, group=None, warmup=True, rt="ct"):
     """The argv of one client run."""
+    if workload in ASYNC_WORKLOADS:
+        return async_command(client, workload, bootstrap, topic, count, size, group, warmup, rt)
     phase, acks, idem, batch = WORKLOADS[workload]
     w = "1" if warmup else "0"
     if phase == "produce":
@@ -185,6 +247,11 @@ RE_A_CONSUME = re.compile(r"% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms
 
 def parse_report(client, phase, out):
     """The client's own report as a dict with at least msgs, bytes, secs; None if absent."""
+    if client == "A" and '{"client":"A"' in out:
+        # A's latency program prints a JSON line as the Rust clients do.
+        for line in out.splitlines():
+            if line.startswith("{"):
+                return json.loads(line)
     if client == "A":
         if phase == "produce":
             m = RE_A_PRODUCE.findall(out)

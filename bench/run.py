@@ -14,9 +14,11 @@ CPU (user+sys, all threads, start-up included) comes from wait4(). The throughpu
 each client's own: first produce -> last delivery report; first message -> last message.
 
 Writes bench/results/<date>.md (the tables; --out to change) and the raw runs as JSON lines
-next to it, and prints as its last line `rkafka/C instr ratio: produce=<x> consume=<y>`, where
+next to it, and prints as its last line (and writes as the file's last line)
+`rkafka/C instr ratio: produce=<x> consume=<y> async_send=<z>`, where
 C is raw librdkafka C (client A) and the ratios are of callgrind's marginal instructions per
-message (D with per-message delivery closures; D consuming with poll()).
+message (D with per-message delivery closures; D consuming with poll(); async_send: D's window
+of send futures over A's synchronous produce).
 """
 import argparse
 import datetime
@@ -48,19 +50,38 @@ def applicable(client, workload):
     return True
 
 
-def run_one(broker, client, workload, a, topic, group, rep, sink):
-    phase = h.WORKLOADS[workload][0]
-    cmd = h.command(client, workload, broker.bootstrap, topic, a.count, a.size, group,
-                    warmup=not a.no_warmup)
+def phase_of(workload):
+    if workload in h.ASYNC_WORKLOADS:
+        return h.ASYNC_WORKLOADS[workload][0]
+    if workload in h.LATENCY_WORKLOADS:
+        return "latency"
+    return h.WORKLOADS[workload][0]
+
+
+def run_one(broker, client, workload, a, topic, group, rep, sink, label=None):
+    """One client run; `label` names its row instead of `workload` (A's baselines)."""
+    phase = phase_of(workload)
+    count = a.count
+    if workload in h.LATENCY_WORKLOADS:
+        count = int(a.lat_rate * a.lat_secs)
+        cmd = h.latency_command(client, workload, broker.bootstrap, topic, a.lat_rate, a.lat_secs,
+                                a.size, rt=a.rt)
+    elif workload in h.ASYNC_WORKLOADS and client != "A":
+        count = h.async_count(workload, a.count)
+        cmd = h.command(client, workload, broker.bootstrap, topic, count, a.size, group,
+                        warmup=not a.no_warmup, rt=a.rt)
+    else:
+        cmd = h.command(client, workload, broker.bootstrap, topic, a.count, a.size, group,
+                        warmup=not a.no_warmup)
     b0 = broker.cpu_s()
     rc, out, ru, wall = h.run_client(cmd)
     b1 = broker.cpu_s()
-    r = h.parse_report(client, phase, out)
-    rec = {"broker": broker.kind, "workload": workload, "phase": phase, "client": client,
-           "rep": rep, "count": a.count, "size": a.size, "rc": rc, "wall_s": round(wall, 4),
+    r = h.parse_report(client, "produce" if phase == "produce" else "consume", out)
+    rec = {"broker": broker.kind, "workload": label or workload, "phase": phase, "client": client,
+           "rep": rep, "count": count, "size": a.size, "rc": rc, "wall_s": round(wall, 4),
            "cpu_user_s": ru.ru_utime, "cpu_sys_s": ru.ru_stime, "maxrss_kb": ru.ru_maxrss,
            "broker_cpu_s": round(b1 - b0, 3), "ts": time.time()}
-    ok = (rc == 0 and r is not None and r.get("msgs") == a.count and r.get("secs"))
+    ok = (rc == 0 and r is not None and r.get("msgs") == count and r.get("secs"))
     rec["ok"] = bool(ok)
     if ok:
         n = r["msgs"]
@@ -73,10 +94,13 @@ def run_one(broker, client, workload, a, topic, group, rep, sink):
                 f"(broker {rec['broker_cpu_us_per_msg']:.3f}) wall {wall:.1f}s")
         if r.get("flush_lag_ms") is not None:
             line += f" flush lag {r['flush_lag_ms']:.2f} ms"
+        if phase == "latency":
+            line = (f"p50 {r['p50_ms']:.3f} ms p99 {r['p99_ms']:.3f} ms p99.9 {r['p999_ms']:.3f} ms "
+                    f"max {r['max_ms']:.3f} ms, " + line)
     else:
         rec["output_tail"] = out[-1500:]
         line = f"FAILED rc={rc}\n{out[-1500:]}"
-    print(f"  {broker.kind:5} {workload:5} {client:2} rep{rep}: {line}", flush=True)
+    print(f"  {broker.kind:5} {label or workload:5} {client:2} rep{rep}: {line}", flush=True)
     if sink:
         sink.write(json.dumps(rec) + "\n")
         sink.flush()
@@ -93,7 +117,7 @@ def sitting(kind, workloads, clients, a, rep, sink):
         run_one(broker, "A", "acks1", a, f"warm-{tag}", None, rep, None)
         a.count = saved
         src = None
-        if any(h.WORKLOADS[w][0] == "consume" for w in workloads):
+        if any(phase_of(w) == "consume" for w in workloads):
             src = f"src-{tag}"
             # exactly `count` messages (no warm-up message), so every consumer reads all of them
             saved_w, a.no_warmup = a.no_warmup, True
@@ -103,6 +127,8 @@ def sitting(kind, workloads, clients, a, rep, sink):
                 raise SystemExit("could not write the consume source topic")
         order = rotate(clients, rep - 1)
         results = []
+        if any(w in h.ASYNC_WORKLOADS or w in h.LATENCY_WORKLOADS for w in workloads):
+            return results + async_sitting(broker, workloads, a, rep, sink, src, tag)
         for w in workloads:
             for c in order:
                 if not applicable(c, w):
@@ -114,6 +140,77 @@ def sitting(kind, workloads, clients, a, rep, sink):
         return results
     finally:
         broker.stop()
+
+
+def async_sitting(broker, workloads, a, rep, sink, src, tag):
+    """The async (and latency) workloads on one broker: A's synchronous produce (or poll
+    consume) as the baseline of the sitting, then C and D, alternating by repetition."""
+    results = []
+    for w in workloads:
+        phase = phase_of(w)
+        clients = ["C", "D"]
+        if w in h.ASYNC_CLIENTS:
+            clients = list(h.ASYNC_CLIENTS[w])
+        if phase == "latency":
+            clients = ["A", "C", "D"]
+        order = rotate(clients, rep - 1)
+        if phase == "produce" and w == workloads[0] or phase == "consume":
+            # The baseline: A's synchronous produce (acks=1) / poll consume in this sitting.
+            base = "acks1" if phase == "produce" else "poll"
+            results.append(run_one(broker, "A", base, a,
+                                   f"p-{tag}-{w}-A" if phase == "produce" else src,
+                                   None if phase == "produce" else f"g-{tag}-{w}-A", rep, sink,
+                                   label=f"{w}:A" if phase == "consume" else "async:A"))
+        for c in order:
+            if phase == "consume":
+                results.append(run_one(broker, c, w, a, src, f"g-{tag}-{w}-{c}", rep, sink))
+            else:
+                results.append(run_one(broker, c, w, a, f"p-{tag}-{w}-{c}", None, rep, sink))
+    return results
+
+
+def async_tables(summ, brokers, async_w, lat_w, reps, records, rt="ct"):
+    """msgs/s of the async workloads (C, D, ratios), and the latency percentiles."""
+    lines = []
+    for b in brokers:
+        if async_w:
+            a_p = summ.get((b, "async:A", "A"), {}).get("msgs_per_s")
+            lines.append(f"#### {b}: async workloads, msgs/s (median of {reps}; tokio runtime: {rt})\n")
+            lines.append("| workload | C rust-rdkafka msgs/s | D rkafka msgs/s | D / C | D / A sync produce (or poll) | client CPU µs/msg C / D |")
+            lines.append("|---|---|---|---|---|---|")
+            for w in async_w:
+                c, d = summ.get((b, w, "C")), summ.get((b, w, "D"))
+                base = summ.get((b, f"{w}:A", "A"), {}).get("msgs_per_s") if w == "stream" else a_p
+
+                def k(x):
+                    return f"{x['msgs_per_s'] / 1e3:,.0f}k" if x and x["msgs_per_s"] else "-"
+
+                def rr(x, y):
+                    return f"{x / y:.2f}x" if x and y else "-"
+
+                cpu = " / ".join(f"{x['cpu_us_per_msg']:.3f}" if x and x["cpu_us_per_msg"] else "-" for x in (c, d))
+                lines.append(f"| {h.ASYNC_TITLES[w]} | {k(c)} | {k(d)} | "
+                             f"{rr(d and d['msgs_per_s'], c and c['msgs_per_s'])} | "
+                             f"{rr(d and d['msgs_per_s'], base)} | {cpu} |")
+            lines.append("")
+            if a_p:
+                lines.append(f"A (raw C, synchronous produce acks=1) in the same sittings: {a_p / 1e3:,.0f}k msgs/s.\n")
+        for w in lat_w:
+            lines.append(f"#### {b}: {h.LATENCY_TITLES[w]} (produce call -> delivery report; median over {reps} runs of each percentile)\n")
+            lines.append("| client | p50 ms | p99 ms | p99.9 ms | max ms | p99 vs A |")
+            lines.append("|---|---|---|---|---|---|")
+            vals = {}
+            for c in ("A", "C", "D"):
+                rs = [r["report"] for r in records if r["broker"] == b and r["workload"] == w
+                      and r["client"] == c and r["ok"]]
+                if rs:
+                    vals[c] = {q: med([x[q] for x in rs]) for q in ("p50_ms", "p99_ms", "p999_ms", "max_ms")}
+            for c, v in vals.items():
+                vs = f"{v['p99_ms'] / vals['A']['p99_ms']:.2f}x" if "A" in vals else "-"
+                lines.append(f"| {h.CLIENT_NAMES[c]} | {v['p50_ms']:.3f} | {v['p99_ms']:.3f} | {v['p999_ms']:.3f} | "
+                             f"{v['max_ms']:.3f} | {vs} |")
+            lines.append("")
+    return lines
 
 
 def med(xs):
@@ -311,7 +408,12 @@ def main():
     ap.add_argument("--count", type=int, default=1_000_000)
     ap.add_argument("--size", type=int, default=100)
     ap.add_argument("--brokers", default="mock,tansu")
-    ap.add_argument("--workloads", default="acks1,idem,poll,batch")
+    ap.add_argument("--workloads", default="acks1,idem,poll,batch",
+                    help="any of acks1,idem,poll,batch; async (= " + ",".join(h.ASYNC_GROUP)
+                    + ") or some of those; latency (= lat0,lat5)")
+    ap.add_argument("--rt", default="ct", help="tokio runtime of the async workloads: ct or mt")
+    ap.add_argument("--lat-rate", type=float, default=20_000, help="latency workloads: msgs/s")
+    ap.add_argument("--lat-secs", type=float, default=10, help="latency workloads: seconds")
     ap.add_argument("--clients", default="A,B,C,D,Dc,Dg,Dt,Db")
     ap.add_argument("--no-warmup", action="store_true",
                     help="do not send one message + flush before each producer's clock starts")
@@ -327,8 +429,15 @@ def main():
 
     clients = a.clients.split(",")
     brokers = a.brokers.split(",")
-    workloads = [w for w in h.WORKLOADS if w in a.workloads.split(",")]
+    req = a.workloads.split(",")
+    req = [x for w in req for x in (h.ASYNC_GROUP if w == "async" else
+                                     list(h.LATENCY_WORKLOADS) if w == "latency" else [w])]
+    workloads = [w for w in h.WORKLOADS if w in req]
+    async_w = [w for w in h.ASYNC_WORKLOADS if w in req]
+    lat_w = [w for w in h.LATENCY_WORKLOADS if w in req]
     missing = h.missing_binaries(clients + ["A"]) + ([] if os.path.exists(h.MOCK) else [h.MOCK])
+    if lat_w and not os.path.exists(h.A_LATENCY):
+        missing.append(h.A_LATENCY)
     if "tansu" in brokers and not os.path.exists(h.TANSU):
         missing.append(h.TANSU)
     if missing:
@@ -341,6 +450,10 @@ def main():
     cons = [w for w in workloads if h.WORKLOADS[w][0] == "consume"]
     if cons:
         groups.append(cons)
+    if async_w:
+        groups.append(async_w)
+    if lat_w:
+        groups.append(lat_w)
 
     t_start = time.time()
     records = []
@@ -363,10 +476,11 @@ def main():
     cg_records = []
     t_cg = time.time()
     if a.callgrind == "run":
-        cg_records = callgrind.measure(["A", "C", "D", "Dc", "Dg", "Dt", "Db"], ["produce", "consume"],
+        cg_records = callgrind.measure(["A", "C", "D", "Dc", "Dg", "Dt", "Db"],
+                                       ["produce", "consume"] + (["async"] if async_w else []),
                                        a.cg_n1, a.cg_n2, a.size,
                                        json_out=os.path.splitext(out_md)[0] + ".callgrind.json",
-                                       reps=a.cg_reps)
+                                       reps=a.cg_reps, async_workloads=async_w, rt=a.rt)
     elif a.callgrind != "skip":
         cg_records = json.load(open(a.callgrind))
     cg_minutes = (time.time() - t_cg) / 60 if a.callgrind == "run" else 0
@@ -391,16 +505,21 @@ def main():
     md += ["### Targets of the issue\n"] + verdicts(summ, brokers, cg) + [""]
     md += ["### Throughput, all figures\n"]
     md += throughput_tables(summ, brokers, workloads, clients, a.reps)
+    if async_w or lat_w:
+        md += ["### Async workloads and latency (wall clock)\n"]
+        md += async_tables(summ, brokers, async_w, lat_w, a.reps, records,
+                           "current-thread" if a.rt == "ct" else "multi-thread")
     if cg_records:
         md += callgrind.markdown(cg_records)
+        md += callgrind.async_markdown(cg_records)
+    # The verdict, also as the file's last line (so a committed result carries it).
+    md += [callgrind.verdict(cg_records)]
     text = "\n".join(md) + "\n"
     with open(out_md, "w") as f:
         f.write(text)
     print(text)
     print(f"wrote {out_md} and {out_jsonl}")
-    pa, pd = cg.get(("produce", "A")), cg.get(("produce", "D"))
-    ca, cd = cg.get(("consume", "A")), cg.get(("consume", "D"))
-    print(f"rkafka/C instr ratio: produce={fmt(ratio(pd, pa), '.3f')} consume={fmt(ratio(cd, ca), '.3f')}")
+    print(callgrind.verdict(cg_records))
 
 
 if __name__ == "__main__":

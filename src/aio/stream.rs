@@ -38,30 +38,37 @@ impl MessageStream<'_> {
         if self.consumer.is_closed() {
             return Poll::Ready(None);
         }
-        let waker = &self.consumer.client().state().waker;
         let rk = self.consumer.client().ptr();
         // SAFETY: the client is live; a new reference to its consumer queue (released by
         // `disable` before the client is destroyed).
-        waker.enable(|| unsafe {
+        self.consumer.client().state().waker.enable(|| unsafe {
             Handle::from_raw(rdkafka_sys::bindings::rd_kafka_queue_get_consumer(rk))
         });
-        // Register before polling: an event that arrives after the queue was found empty wakes
-        // this poll's waker.
-        waker.register(cx.waker());
-        match self.consumer.poll(Duration::ZERO) {
-            Some(Ok(m)) => Poll::Ready(Some(Ok(m.into_owned()))),
-            Some(Err(e)) if e.code() == ErrorCode::State && self.consumer.is_closed() => {
-                Poll::Ready(None)
-            }
-            Some(Err(e)) => Poll::Ready(Some(Err(e))),
-            None => {
-                // Nothing returned although events wait (the poll yielded): no empty ->
-                // non-empty event will come for them, so come back at once.
-                if waker.queued() > 0 {
-                    cx.waker().wake_by_ref();
-                }
-                Poll::Pending
-            }
+        // A message already waiting is returned without touching the waker slot (no lock on
+        // the per-message path). Only when the queue is found empty is this poll's waker
+        // registered, and the queue polled once more: an event that arrived before the
+        // registration is then seen by that second poll, one after it wakes this waker.
+        if let Some(r) = self.next_ready() {
+            return Poll::Ready(r);
+        }
+        self.consumer.client().state().waker.register(cx.waker());
+        if let Some(r) = self.next_ready() {
+            return Poll::Ready(r);
+        }
+        // Nothing returned although events wait (the poll yielded): no empty -> non-empty
+        // event will come for them, so come back at once.
+        if self.consumer.client().state().waker.queued() > 0 {
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
+    }
+
+    /// One non-blocking poll of the consumer, as the stream's item (`None`: nothing yet).
+    fn next_ready(&mut self) -> Option<Option<Result<OwnedMessage>>> {
+        match self.consumer.poll(Duration::ZERO)? {
+            Ok(m) => Some(Some(Ok(m.into_owned()))),
+            Err(e) if e.code() == ErrorCode::State && self.consumer.is_closed() => Some(None),
+            Err(e) => Some(Some(Err(e))),
         }
     }
 }

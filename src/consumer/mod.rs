@@ -411,14 +411,22 @@ impl Consumer {
         if let Err(e) = self.check_open() {
             return Some(Err(e));
         }
-        let deadline = timeout.into().deadline();
+        let timeout = timeout.into();
         let msg = {
             let _g = self.state().enter(self);
-            self.wait(deadline, |ms| {
+            let poll = |ms| {
                 // SAFETY: rk is live; callbacks run on this thread and catch their panics. The
                 // result is null or a message we own.
                 unsafe { Handle::from_raw(sys::rd_kafka_consumer_poll(self.rk(), ms)) }
-            })
+            };
+            // A message already waiting is returned without reading the clock (a busy
+            // consumer's per-message path); only an empty queue leads to the timed wait.
+            let zero = Timeout::After(Duration::ZERO);
+            match self.wait(zero, poll) {
+                Some(m) => Some(m),
+                None if timeout == zero || panic::pending() => None,
+                None => self.wait(timeout, poll),
+            }
         };
         // Own the message before resuming a panic, so unwinding frees it.
         let msg = msg.map(|m| BorrowedMessage::new(m, self));
@@ -431,28 +439,42 @@ impl Consumer {
     }
 
     /// Calls `f` (a librdkafka wait of up to the given milliseconds) until it returns
-    /// something, `deadline` passes, or it returns early for nothing but a wake-up. A deferred
+    /// something, the timeout passes, or it returns early for nothing but a wake-up. A deferred
     /// assignment whose offsets arrived is finished in between (the helper thread's yield ends
     /// the wait early for exactly that).
-    fn wait<T>(&self, deadline: Option<Instant>, mut f: impl FnMut(i32) -> Option<T>) -> Option<T> {
+    ///
+    /// The clock is read once, and only for a finite non-zero timeout: the first wait gets the
+    /// whole timeout, and only a second round (rare: a wake-up for an assignment) needs to know
+    /// how much is left. This keeps clock reads off the per-message path of `poll`.
+    fn wait<T>(&self, timeout: Timeout, mut f: impl FnMut(i32) -> Option<T>) -> Option<T> {
         let st = self.state();
+        let start = match timeout {
+            Timeout::After(d) if !d.is_zero() => Some(Instant::now()),
+            _ => None,
+        };
+        let mut ms = timeout.as_millis_i32();
         loop {
-            st.finish_assignment(self.rk(), false);
-            if panic::pending() {
+            // Only an on_assign closure that just ran can have left a panic to resume first.
+            if st.finish_assignment(self.rk(), false) && panic::pending() {
                 return None;
             }
-            let ms = match deadline {
-                None => -1,
-                Some(d) => {
-                    Timeout::After(d.saturating_duration_since(Instant::now())).as_millis_i32()
-                }
-            };
             if let Some(v) = f(ms) {
                 return Some(v);
             }
-            let expired = deadline.is_some_and(|d| Instant::now() >= d);
-            if expired || panic::pending() || !st.assignment_ready() {
+            if !st.assignment_ready() || panic::pending() {
                 return None;
+            }
+            match (timeout, start) {
+                (Timeout::Never, _) => {}
+                (Timeout::After(d), Some(start)) => {
+                    let left = d.saturating_sub(start.elapsed());
+                    if left.is_zero() {
+                        return None;
+                    }
+                    ms = Timeout::After(left).as_millis_i32();
+                }
+                // A zero timeout: one round only.
+                (Timeout::After(_), None) => return None,
             }
         }
     }
@@ -470,11 +492,11 @@ impl Consumer {
                 "consume: num_messages must be 1..=1000000, got {num_messages}"
             )));
         }
-        let deadline = timeout.into().deadline();
+        let timeout = timeout.into();
         let mut msgs: Vec<Handle<sys::rd_kafka_message_t>> = Vec::with_capacity(num_messages);
         let n = {
             let _g = self.state().enter(self);
-            self.wait(deadline, |ms| {
+            self.wait(timeout, |ms| {
                 let n = if self.partition_eof {
                     self.consume_each(&mut msgs, num_messages, ms)
                 } else {
@@ -633,7 +655,7 @@ impl Consumer {
         let result = {
             let _g = self.state().enter(self);
             // A deferred assignment is finished first, so on_assign runs before on_revoke.
-            self.state().finish_assignment(self.rk(), true);
+            let _ = self.state().finish_assignment(self.rk(), true);
             self.close_until(deadline)
         };
         self.state.set(CLOSED);

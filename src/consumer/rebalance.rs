@@ -140,6 +140,9 @@ pub(crate) struct ConsumerState {
     handled: AtomicBool,
     reset: OffsetReset,
     pending: Mutex<Option<PendingAssign>>,
+    /// `pending` is `Some`: read without the lock by every `poll`/`consume`, so the per-message
+    /// path takes no mutex when no assignment is deferred (nearly always).
+    has_pending: AtomicBool,
     /// Helper threads fetching committed offsets; joined before the client is destroyed.
     fetchers: Mutex<Vec<JoinHandle<()>>>,
     /// Async: the consumer stream's waker.
@@ -177,6 +180,7 @@ impl ConsumerState {
             handled: AtomicBool::new(false),
             reset,
             pending: Mutex::new(None),
+            has_pending: AtomicBool::new(false),
             fetchers: Mutex::new(Vec::new()),
             #[cfg(feature = "async")]
             waker: Default::default(),
@@ -213,22 +217,39 @@ impl ConsumerState {
 
     /// True if an assignment waits for its committed offsets and they have arrived.
     pub(super) fn assignment_ready(&self) -> bool {
+        if !self.has_pending.load(Ordering::Acquire) {
+            return false;
+        }
         lock(&self.pending)
             .as_ref()
             .is_some_and(|p| lock(&p.fetched).is_some())
     }
 
     /// Runs `on_assign` for a deferred assignment and assigns, if its committed offsets have
-    /// arrived (or at once, with whatever is known, when `now`).
-    pub(super) fn finish_assignment(&self, rk: *mut sys::rd_kafka_t, now: bool) {
+    /// arrived (or at once, with whatever is known, when `now`). Returns whether it did.
+    #[inline]
+    pub(super) fn finish_assignment(&self, rk: *mut sys::rd_kafka_t, now: bool) -> bool {
+        // Set (under the lock) before the assignment can be finished; a deferred assignment is
+        // only ever made by a rebalance callback on the polling thread, before this check.
+        if !self.has_pending.load(Ordering::Acquire) {
+            return false;
+        }
+        self.finish_pending(rk, now)
+    }
+
+    #[cold]
+    fn finish_pending(&self, rk: *mut sys::rd_kafka_t, now: bool) -> bool {
         let taken = {
             let mut pending = lock(&self.pending);
             match &*pending {
-                Some(p) if now || lock(&p.fetched).is_some() => pending.take(),
+                Some(p) if now || lock(&p.fetched).is_some() => {
+                    self.has_pending.store(false, Ordering::Release);
+                    pending.take()
+                }
                 _ => None,
             }
         };
-        let Some(p) = taken else { return };
+        let Some(p) = taken else { return false };
         let fetched = lock(&p.fetched).take();
         let mut parts = p.parts;
         match fetched {
@@ -245,6 +266,7 @@ impl ConsumerState {
             // SAFETY: rk is the live instance (caller contract of every caller).
             unsafe { apply(rk, true, p.cooperative, &parts) };
         }
+        true
     }
 
     /// Fills in each partition's committed offset (or which reset policy applies).
@@ -303,11 +325,15 @@ impl ConsumerState {
         let mut fetchers = lock(&self.fetchers);
         fetchers.retain(|t| !t.is_finished());
         fetchers.push(thread);
-        *lock(&self.pending) = Some(PendingAssign {
+        let mut pending = lock(&self.pending);
+        *pending = Some(PendingAssign {
             parts,
             cooperative,
             fetched,
         });
+        // Under the lock, so it is never seen false while `pending` is `Some`.
+        self.has_pending.store(true, Ordering::Release);
+        drop(pending);
         Ok(())
     }
 }
@@ -461,7 +487,7 @@ unsafe fn rebalance(
         }
     };
     // An assignment still waiting for its offsets comes first: on_assign before anything later.
-    st.finish_assignment(rk, true);
+    let _ = st.finish_assignment(rk, true);
     let mut parts = parts;
     if event == Event::Assign {
         let wants_offsets = st.has_closure(Event::Assign)

@@ -5,9 +5,11 @@
 //! record's own closure (or the producer-wide `on_delivery`), stores the outcome and wakes the
 //! future; whichever reference goes last frees the cell.
 
+use std::cell::UnsafeCell;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use super::callback::DeliveryCallback;
@@ -15,36 +17,45 @@ use super::delivery::{Delivery, DeliveryReport, COMPLETION_BIT};
 use crate::error::{ErrorCode, KafkaError, Result};
 use crate::panic::{self, Payload};
 
-/// See the module docs. `Sync` by construction (everything behind one mutex).
+/// `state`: the outcome is stored (set once, by the trampoline).
+const DONE: u8 = 0b01;
+/// `state`: the future's waker is stored (set and cleared by the future only).
+const WAITING: u8 = 0b10;
+
+/// See the module docs. A one-shot cell without a lock: each `UnsafeCell` has one owner at a
+/// time, handed over through `state` (the per-message path takes no mutex):
+/// - `user` and `tag` belong to the producing side until librdkafka takes the message, then
+///   to the trampoline (librdkafka's queues order the two); the future never touches them;
+/// - `outcome` is written by the trampoline before it sets `DONE` and read by the future only
+///   after it saw `DONE`;
+/// - `waker` is written by the future only while `WAITING` is clear; once `WAITING` is set,
+///   only the trampoline reads it (after setting `DONE`), and the future may clear `WAITING`
+///   to replace it only while `DONE` is not set.
 pub(crate) struct Completion {
-    inner: Mutex<Inner>,
+    state: AtomicU8,
+    /// The record's own delivery closure, run by the trampoline before the future resolves.
+    user: UnsafeCell<Option<DeliveryCallback>>,
+    tag: UnsafeCell<Option<usize>>,
+    /// The result, and a panic of the closure that ran for this message (resumed by the future).
+    outcome: UnsafeCell<Option<(Result<Delivery>, Option<Payload>)>>,
+    waker: UnsafeCell<Option<Waker>>,
 }
 
-#[derive(Default)]
-struct Inner {
-    /// The record's own delivery closure, run by the trampoline before the future resolves.
-    user: Option<DeliveryCallback>,
-    tag: Option<usize>,
-    result: Option<Result<Delivery>>,
-    /// A panic of the closure that ran for this message, resumed by the future.
-    panic: Option<Payload>,
-    waker: Option<Waker>,
-}
+// SAFETY: every cell is accessed by one thread at a time, as the struct docs lay out; what they
+// hold is Send (closures and payloads are Send, wakers are Send + Sync).
+unsafe impl Send for Completion {}
+// SAFETY: as above: shared access never touches a cell another thread may be using.
+unsafe impl Sync for Completion {}
 
 impl Completion {
     pub(crate) fn new(user: Option<DeliveryCallback>, tag: Option<usize>) -> Arc<Completion> {
         Arc::new(Completion {
-            inner: Mutex::new(Inner {
-                user,
-                tag,
-                ..Inner::default()
-            }),
+            state: AtomicU8::new(0),
+            user: UnsafeCell::new(user),
+            tag: UnsafeCell::new(tag),
+            outcome: UnsafeCell::new(None),
+            waker: UnsafeCell::new(None),
         })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        // No user code runs under this lock, so a poisoned one is still consistent.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A new reference for librdkafka's `msg_opaque`, with the completion bit set. Pass it to
@@ -61,26 +72,65 @@ impl Completion {
     pub(crate) unsafe fn reclaim(opaque: *mut c_void) -> Option<DeliveryCallback> {
         // SAFETY: caller contract: one reference we still own.
         let this = unsafe { from_opaque(opaque) };
-        let user = this.lock().user.take();
-        user
+        // SAFETY: the message never reached librdkafka, so no trampoline runs for it: the
+        // producing side (this call) still owns `user`.
+        unsafe { (*this.user.get()).take() }
     }
 
     /// The outcome, once the report was served; otherwise registers the waker. Resumes a panic
-    /// of the closure that ran for this message.
+    /// of the closure that ran for this message. Called by the one future holding this cell
+    /// (`&mut` on the future: never concurrently with itself).
     pub(crate) fn poll_result(&self, cx: &Context<'_>) -> Poll<Result<Delivery>> {
-        let mut inner = self.lock();
-        if let Some(p) = inner.panic.take() {
-            drop(inner);
+        let mut state = self.state.load(Ordering::Acquire);
+        if state & DONE == 0 {
+            if state & WAITING != 0 {
+                // SAFETY: WAITING is set and DONE was not: the trampoline has not read the
+                // waker yet and only reads it, and we are its only writer.
+                if unsafe { (*self.waker.get()).as_ref() }.is_some_and(|w| w.will_wake(cx.waker()))
+                {
+                    return Poll::Pending;
+                }
+                // Take the waker slot back to replace it, unless the outcome arrives first.
+                match self.state.compare_exchange(
+                    state,
+                    state & !WAITING,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => state &= !WAITING,
+                    Err(now) => state = now, // DONE meanwhile
+                }
+            }
+            if state & DONE == 0 {
+                // SAFETY: WAITING is clear: the slot is ours alone.
+                unsafe { *self.waker.get() = Some(cx.waker().clone()) };
+                state = self.state.fetch_or(WAITING, Ordering::AcqRel);
+                if state & DONE == 0 {
+                    return Poll::Pending;
+                }
+            }
+        }
+        // SAFETY: DONE is set: the trampoline wrote the outcome and no longer touches it.
+        let (result, panicked) = match unsafe { (*self.outcome.get()).take() } {
+            Some(o) => o,
+            None => return Poll::Ready(Err(polled_after_completion())),
+        };
+        if let Some(p) = panicked {
             std::panic::resume_unwind(p);
         }
-        match inner.result.take() {
-            Some(r) => Poll::Ready(r),
-            None => {
-                match &mut inner.waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    w => *w = Some(cx.waker().clone()),
-                }
-                Poll::Pending
+        Poll::Ready(result)
+    }
+
+    /// Stores the outcome and wakes the future, if it waits (the trampoline, once).
+    fn finish(&self, result: Result<Delivery>, panicked: Option<Payload>) {
+        // SAFETY: DONE is not set yet: the future does not read the outcome before it is.
+        unsafe { *self.outcome.get() = Some((result, panicked)) };
+        let before = self.state.fetch_or(DONE, Ordering::AcqRel);
+        if before & WAITING != 0 {
+            // SAFETY: WAITING was set before DONE: the future wrote the waker and will not
+            // touch it again (it can no longer clear WAITING, DONE being set).
+            if let Some(w) = unsafe { (*self.waker.get()).as_ref() } {
+                w.wake_by_ref();
             }
         }
     }
@@ -88,9 +138,8 @@ impl Completion {
 
 impl Drop for Completion {
     fn drop(&mut self) {
-        let inner = self.inner.get_mut().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = inner.panic.take() {
-            log::error!(target: "rkafka", "a delivery closure panicked and its future was dropped before it could resume the panic: {}", panic::message(&p));
+        if let Some((_, Some(p))) = self.outcome.get_mut() {
+            log::error!(target: "rkafka", "a delivery closure panicked and its future was dropped before it could resume the panic: {}", panic::message(p));
         }
     }
 }
@@ -114,10 +163,11 @@ unsafe fn from_opaque(opaque: *mut c_void) -> Arc<Completion> {
 pub(super) unsafe fn complete(c: *mut c_void, report: &mut DeliveryReport<'_>) -> bool {
     // SAFETY: caller contract (the bit was cleared; from_opaque clears it again, harmlessly).
     let this = unsafe { from_opaque(c) };
-    let user = {
-        let mut inner = this.lock();
-        report.tag = inner.tag;
-        inner.user.take()
+    // SAFETY: librdkafka took the message, so `user` and `tag` are the trampoline's now (see
+    // `Completion`), and this runs once per message.
+    let user = unsafe {
+        report.tag = *this.tag.get();
+        (*this.user.get()).take()
     };
     let ran = catch_unwind(AssertUnwindSafe(|| match user {
         Some(cb) => cb.call(report),
@@ -146,15 +196,7 @@ pub(super) unsafe fn complete(c: *mut c_void, report: &mut DeliveryReport<'_>) -
             true
         }
     };
-    let waker = {
-        let mut inner = this.lock();
-        inner.result = Some(result);
-        inner.panic = panicked;
-        inner.waker.take()
-    };
-    if let Some(w) = waker {
-        w.wake();
-    }
+    this.finish(result, panicked);
     completed
 }
 

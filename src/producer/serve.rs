@@ -50,6 +50,8 @@ pub(crate) struct Serving {
     flush: Mutex<Vec<Waker>>,
     /// A panic of a producer-wide callback run by the serving thread.
     panic: Mutex<Option<Payload>>,
+    /// `panic` may hold one: checked without the lock by every future's poll.
+    panicked: AtomicBool,
 }
 
 struct Thread {
@@ -113,10 +115,15 @@ impl Serving {
 
     /// Resumes a panic a producer-wide callback raised on the serving thread.
     pub(crate) fn resume_panic(&self) {
-        if !self.started.load(Ordering::Relaxed) {
+        if !self.started.load(Ordering::Relaxed) || !self.panicked.load(Ordering::Acquire) {
             return;
         }
-        if let Some(p) = lock(&self.panic).take() {
+        let parked = {
+            let mut slot = lock(&self.panic);
+            self.panicked.store(false, Ordering::Release);
+            slot.take()
+        };
+        if let Some(p) = parked {
             std::panic::resume_unwind(p);
         }
     }
@@ -125,6 +132,7 @@ impl Serving {
         let mut slot = lock(&self.panic);
         if slot.is_none() {
             *slot = Some(p);
+            self.panicked.store(true, Ordering::Release);
         } else {
             log::error!(target: "rkafka", "a second callback panicked on the async serving thread before the first panic was resumed; it is dropped");
         }

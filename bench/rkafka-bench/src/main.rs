@@ -28,7 +28,9 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use rkafka::{Config, Consumer, ErrorCode, Producer, Rebalance, Record};
+use rkafka::{Config, Consumer, ErrorCode, Producer, Record};
+
+mod aio;
 
 /// Delivery bookkeeping. Reports are served on the thread that polls (here: main only), so the
 /// counters are only ever written by that one thread: a relaxed load and store (plain moves,
@@ -60,15 +62,18 @@ fn on_report(failed: bool) {
     }
 }
 
-fn usage() -> ! {
+pub(crate) fn usage() -> ! {
     eprintln!(
         "usage: rkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1> [closure|copy|global|tag|batch]\n\
-         \x20      rkafka-bench consume <bootstrap> <topic> <count> <group> [batch]"
+         \x20      rkafka-bench consume <bootstrap> <topic> <count> <group> [batch]\n\
+         \x20      rkafka-bench async <window|join_all|spawn|in_turn|pfuture|backpressure|threads> <bootstrap> <topic> <count> <size> <window> <ct|mt> <warmup 0|1>\n\
+         \x20      rkafka-bench stream <bootstrap> <topic> <count> <group> <ct|mt>\n\
+         \x20      rkafka-bench latency <bootstrap> <topic> <rate> <secs> <size> <linger.ms> <ct|mt>"
     );
     std::process::exit(2)
 }
 
-fn arg<T: std::str::FromStr>(a: &[String], i: usize) -> T {
+pub(crate) fn arg<T: std::str::FromStr>(a: &[String], i: usize) -> T {
     a.get(i)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| usage())
@@ -105,7 +110,7 @@ fn produce_loop(
         let key = i.to_be_bytes();
         let mut rec = make(i, &key);
         loop {
-            match p.produce(rec) {
+            match p.try_produce(rec) {
                 Ok(()) => break,
                 Err(e) if e.is_queue_full() => {
                     *backpressure += 1;
@@ -264,23 +269,26 @@ fn produce(a: &[String]) {
     );
 }
 
+/// The consumer configuration of every consume workload of the harness.
+pub(crate) fn consumer_config(bootstrap: &str, group: &str) -> Config {
+    Config::from([
+        ("bootstrap.servers", bootstrap),
+        ("group.id", group),
+        ("auto.offset.reset", "earliest"),
+        ("queued.min.messages", "1000000"),
+        ("session.timeout.ms", "6000"),
+        ("enable.partition.eof", "true"),
+    ])
+}
+
 fn consume(a: &[String]) {
     let bootstrap: String = arg(a, 2);
     let topic: String = arg(a, 3);
     let count: u64 = arg(a, 4);
     let group: String = arg(a, 5);
     let batch: usize = a.get(6).map_or(0, |_| arg(a, 6));
-    let c = Consumer::new(Config::from([
-        ("bootstrap.servers", bootstrap.as_str()),
-        ("group.id", group.as_str()),
-        ("auto.offset.reset", "earliest"),
-        ("queued.min.messages", "1000000"),
-        ("session.timeout.ms", "6000"),
-        ("enable.partition.eof", "true"),
-    ]))
-    .expect("consumer");
-    c.subscribe(&[topic.as_str()])
-        .expect("subscribe");
+    let c = Consumer::new(consumer_config(&bootstrap, &group)).expect("consumer");
+    c.subscribe(&[topic.as_str()]).expect("subscribe");
     let (mut n, mut nbytes, mut errs) = (0u64, 0u64, 0u64);
     let mut t0: Option<Instant> = None;
     if batch == 0 {
@@ -321,7 +329,7 @@ fn consume(a: &[String]) {
         }
     }
     let secs = t0.expect("no message consumed").elapsed().as_secs_f64();
-    let close = c.close(Duration::from_secs(10));
+    let close = c.close();
     println!(
         "{{\"client\":\"D\",\"mode\":\"consume\",\"msgs\":{n},\"bytes\":{nbytes},\"secs\":{secs:.6},\"errors\":{errs},\"batch\":{batch},\"close_ok\":{},\"libversion\":\"{}\"}}",
         close.is_ok(),
@@ -334,6 +342,9 @@ fn main() {
     match a.get(1).map(String::as_str) {
         Some("produce") => produce(&a),
         Some("consume") => consume(&a),
+        Some("async") => aio::produce_async(&a),
+        Some("stream") => aio::stream(&a),
+        Some("latency") => aio::latency(&a),
         _ => usage(),
     }
 }

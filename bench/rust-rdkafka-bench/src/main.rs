@@ -3,6 +3,7 @@
 //! ```text
 //! rust-rdkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1>
 //! rust-rdkafka-bench consume <bootstrap> <topic> <count> <group>
+//! rust-rdkafka-bench async|stream|latency ...   (src/aio.rs)
 //! ```
 //!
 //! Same workload, measured window and JSON line as client D (bench/rkafka-bench). Delivery
@@ -18,6 +19,8 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::ClientContext;
+
+mod aio;
 
 #[derive(Default)]
 struct Counts {
@@ -50,15 +53,18 @@ impl ProducerContext for Counts {
     }
 }
 
-fn usage() -> ! {
+pub(crate) fn usage() -> ! {
     eprintln!(
         "usage: rust-rdkafka-bench produce <bootstrap> <topic> <count> <size> <acks> <idem 0|1> <warmup 0|1>\n\
-         \x20      rust-rdkafka-bench consume <bootstrap> <topic> <count> <group>"
+         \x20      rust-rdkafka-bench consume <bootstrap> <topic> <count> <group>\n\
+         \x20      rust-rdkafka-bench async <window|join_all|spawn|in_turn|backpressure|threads> <bootstrap> <topic> <count> <size> <window> <ct|mt> <warmup 0|1>\n\
+         \x20      rust-rdkafka-bench stream <bootstrap> <topic> <count> <group> <ct|mt>\n\
+         \x20      rust-rdkafka-bench latency <bootstrap> <topic> <rate> <secs> <size> <linger.ms> <ct|mt>"
     );
     std::process::exit(2)
 }
 
-fn arg<T: std::str::FromStr>(a: &[String], i: usize) -> T {
+pub(crate) fn arg<T: std::str::FromStr>(a: &[String], i: usize) -> T {
     a.get(i)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| usage())
@@ -188,6 +194,9 @@ fn main() {
     match a.get(1).map(String::as_str) {
         Some("produce") => produce(&a),
         Some("consume") => consume(&a),
+        Some("async") => aio::produce_async(&a),
+        Some("stream") => aio::stream(&a),
+        Some("latency") => aio::latency(&a),
         _ => usage(),
     }
 }
