@@ -65,7 +65,8 @@ WORKLOAD_TITLES = {
 # send / produce_future / MessageStream; both on tokio (current-thread unless --rt mt).
 # `threads4` is synchronous produce from 4 threads sharing one producer. in_turn waits for each
 # acknowledgement (linger.ms=0), so it runs a tenth of the messages. backpressure is the window
-# pattern with 200k futures in flight over a 100k-message queue.
+# pattern with 200k futures in flight over a 10k-message queue (queue.buffering.max.messages;
+# with the usual 100k queue delivery keeps up and the queue never fills).
 ASYNC_WORKLOADS = {
     "window": ("produce", "window", 10_000, 1),
     "fwindow": ("produce", "fwindow", 10_000, 1),
@@ -84,7 +85,7 @@ ASYNC_TITLES = {
     "spawn": "async: one spawned task per send (10k tasks in flight)",
     "in_turn": "async: await each send in turn (linger.ms=0)",
     "pfuture": "async: one spawned task per produce_future (rkafka only)",
-    "backpressure": "async: a window of 200k send futures over a 100k-message queue",
+    "backpressure": "async: a window of 200k send futures over a 10k-message queue",
     "threads4": "4 threads sharing one producer, synchronous produce",
     "stream": "async: consumer stream, recv().await",
 }

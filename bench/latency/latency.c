@@ -2,9 +2,9 @@
  *
  *   latency <bootstrap> <topic> <rate msgs/s> <secs> <size> <linger.ms>
  *
- * The same loop as rkafka-bench's and rust-rdkafka-bench's `latency`: the messages due so far
- * (rate x elapsed) are produced, then the main queue is polled for up to 1 ms, which serves
- * delivery reports as they arrive. Each latency runs from just before rd_kafka_produce() to its
+ * The same loop as rkafka-bench's and rust-rdkafka-bench's `latency`: every millisecond (their
+ * tokio interval) the messages due so far (rate x elapsed) are produced; in between, the main
+ * queue is polled for up to 1 ms at a time, which serves delivery reports as they arrive. Each latency runs from just before rd_kafka_produce() to its
  * delivery report callback (msg_opaque carries the message's index into the send times).
  * Prints one JSON line with p50/p99/p99.9/max in ms, as the Rust clients do. */
 #include <inttypes.h>
@@ -95,10 +95,18 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "warm-up failed\n");
                 return 1;
         }
-        int64_t start = now_ns();
+        int64_t start = now_ns(), tick = start;
         size_t sent = 0;
         while (n_lat + n_failed < total) {
-                size_t due = (size_t)((double)(now_ns() - start) / 1e9 * rate);
+                int64_t now = now_ns();
+                if (now < tick || sent == total) {
+                        /* Serve reports until the next tick (1 ms granularity, as the Rust
+                         * clients' tokio interval). */
+                        rd_kafka_poll(rk, 1);
+                        continue;
+                }
+                tick += 1000000;
+                size_t due = (size_t)((double)(now - start) / 1e9 * rate);
                 if (due > total)
                         due = total;
                 while (sent < due) {
@@ -114,7 +122,7 @@ int main(int argc, char **argv) {
                         }
                         sent++;
                 }
-                rd_kafka_poll(rk, 1);
+                rd_kafka_poll(rk, 0);
         }
         double elapsed = (double)(now_ns() - start) / 1e9;
         qsort(lat_ns, n_lat, sizeof(*lat_ns), cmp);

@@ -141,7 +141,8 @@ impl SendFuture<'_> {
     }
 
     /// Waits for room with this poll's waker; true if that is a new registration (the caller
-    /// then tries once more, so room freed just before registering is not missed).
+    /// then tries once more if reports were served since its failed attempt, so room freed just
+    /// before registering is not missed).
     fn wait_for_room(&mut self, cx: &Context<'_>) -> bool {
         if let Some((live, w)) = &self.room {
             if live.load(Ordering::Acquire) && w.will_wake(cx.waker()) {
@@ -180,6 +181,8 @@ impl<'a> Future for SendFuture<'a> {
                 record.key_bytes(),
                 record.value_bytes(),
             );
+            // Reports served so far: room freed after this point is seen by the check below.
+            let reported = this.producer.client().state().reported();
             match this.producer.produce_with_completion(record) {
                 Ok(completion) => {
                     this.stop_waiting();
@@ -190,7 +193,13 @@ impl<'a> Future for SendFuture<'a> {
                 }
                 Err(ProduceError { error, record }) if error.code() == ErrorCode::QueueFull => {
                     this.record = Some(record);
-                    if !this.wait_for_room(cx) {
+                    // Registered, it is woken by the reports served from now on. Room freed
+                    // between the failed attempt and the registration shows as reports served
+                    // since: only then try again at once (the queue being full, reports are
+                    // bound to come; without this check every waiting send would fail twice).
+                    if !this.wait_for_room(cx)
+                        || this.producer.client().state().reported() == reported
+                    {
                         return Poll::Pending;
                     }
                 }
