@@ -137,11 +137,7 @@ impl ConsumerBuilder {
             }]));
         }
         let has_commit_cb = self.on_commit.is_some();
-        let partition_eof = self
-            .config
-            .get("enable.partition.eof")
-            // librdkafka's spellings of a true bool.
-            .is_some_and(|v| ["true", "t", "1"].iter().any(|t| v.eq_ignore_ascii_case(t)));
+        let mut partition_eof = false;
         let client = NativeClient::new(
             Spec {
                 rd_type: sys::rd_kafka_type_t::RD_KAFKA_CONSUMER,
@@ -151,6 +147,8 @@ impl ConsumerBuilder {
                 teardown_bound: self.close_timeout,
             },
             |conf| {
+                // librdkafka's own reading of the value (any spelling it accepts, or the default).
+                partition_eof = conf.get("enable.partition.eof").as_deref() == Some("true");
                 // SAFETY: conf is live and not yet handed over; the trampolines match the C
                 // callback signatures (checked against rdkafka.h by the build, see ffi.rs).
                 unsafe {
