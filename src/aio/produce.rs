@@ -113,8 +113,9 @@ type Sent<'a> = (DeliveryFuture, &'a str, Option<&'a [u8]>, Option<&'a [u8]>);
 
 /// Resolves once a full producer queue has room and the record is enqueued, then to its
 /// delivery. Returned by [`Producer::send`]. While the queue is full it waits for the reports
-/// that free room (served by the producer's serving thread), so a window of futures larger than
-/// the queue keeps producing without a storm of retries.
+/// that free room (served by the producer's serving thread), oldest waiter first; a send that
+/// finds others waiting queues behind them without trying. So a window of futures larger than
+/// the queue keeps producing without a storm of retries, in the order the sends began waiting.
 #[must_use = "a SendFuture does nothing unless awaited"]
 pub struct SendFuture<'a> {
     producer: &'a Producer,
@@ -136,8 +137,26 @@ impl SendFuture<'_> {
     /// Ends the current wait for room, if any.
     fn stop_waiting(&mut self) {
         if let Some((live, _)) = self.room.take() {
-            live.store(false, Ordering::Release);
+            self.producer.client().state().serving.stop_waiting(&live);
         }
+    }
+
+    /// Whether to try to enqueue now: not while the queue is full by its count, nor while its
+    /// wait for room lasts (it is woken when its turn comes), nor, first time, while others
+    /// wait: the room the next reports free is theirs (they are woken oldest first), so the
+    /// attempt would be refused, or take the room of one woken but not yet polled. Yet always
+    /// while nothing is pending: no report would come to wake it.
+    fn may_try(&self) -> bool {
+        let st = self.producer.client().state();
+        let pending = st.pending();
+        if pending == 0 {
+            return true;
+        }
+        let behind = match &self.room {
+            Some((live, _)) => live.load(Ordering::Acquire),
+            None => st.serving.has_room_waiters(),
+        };
+        !behind && !st.serving.is_full(pending)
     }
 
     /// Waits for room with this poll's waker; true if that is a new registration (the caller
@@ -156,11 +175,43 @@ impl SendFuture<'_> {
     }
 }
 
+impl<'a> SendFuture<'a> {
+    /// One attempt: enqueued (`sent` set), refused for want of room (`record` kept), or failed.
+    fn enqueue(&mut self, record: Record<'a>) -> Result<()> {
+        let parts = (
+            record.topic_name(),
+            record.key_bytes(),
+            record.value_bytes(),
+        );
+        match self.producer.produce_with_completion(record) {
+            Ok(completion) => {
+                self.stop_waiting();
+                let fut = DeliveryFuture {
+                    completion: Some(completion),
+                };
+                self.sent = Some((fut, parts.0, parts.1, parts.2));
+                Ok(())
+            }
+            Err(ProduceError { error, record }) if error.code() == ErrorCode::QueueFull => {
+                #[cfg(test)]
+                let _ = (self.producer.client().state().serving)
+                    .refused
+                    .fetch_add(1, Ordering::Relaxed);
+                self.record = Some(record);
+                Ok(())
+            }
+            Err(e) => Err(e.error),
+        }
+    }
+}
+
 impl<'a> Future for SendFuture<'a> {
     type Output = Result<Delivered<'a>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        // Room was freed while it registered: try at once, whoever else waits.
+        let mut raced = false;
         loop {
             if let Some((fut, topic, key, value)) = &mut this.sent {
                 return Pin::new(fut).poll(cx).map(|r| {
@@ -176,38 +227,24 @@ impl<'a> Future for SendFuture<'a> {
             let Some(record) = this.record.take() else {
                 return Poll::Ready(Err(polled_after_completion()));
             };
-            let parts = (
-                record.topic_name(),
-                record.key_bytes(),
-                record.value_bytes(),
-            );
             // Reports served so far: room freed after this point is seen by the check below.
             let reported = this.producer.client().state().reported();
-            match this.producer.produce_with_completion(record) {
-                Ok(completion) => {
-                    this.stop_waiting();
-                    let fut = DeliveryFuture {
-                        completion: Some(completion),
-                    };
-                    this.sent = Some((fut, parts.0, parts.1, parts.2));
-                }
-                Err(ProduceError { error, record }) if error.code() == ErrorCode::QueueFull => {
-                    this.record = Some(record);
-                    // Registered, it is woken by the reports served from now on. Room freed
-                    // between the failed attempt and the registration shows as reports served
-                    // since: only then try again at once (the queue being full, reports are
-                    // bound to come; without this check every waiting send would fail twice).
-                    if !this.wait_for_room(cx)
-                        || this.producer.client().state().reported() == reported
-                    {
-                        return Poll::Pending;
-                    }
-                }
-                Err(e) => {
-                    this.stop_waiting();
-                    return Poll::Ready(Err(e.error));
-                }
+            if !raced && !this.may_try() {
+                this.record = Some(record);
+            } else if let Err(e) = this.enqueue(record) {
+                this.stop_waiting();
+                return Poll::Ready(Err(e));
+            } else if this.sent.is_some() {
+                continue;
             }
+            // Registered, it is woken by the reports served from now on. Room freed since the
+            // attempt (or the decision not to try) shows as reports served since: only then
+            // try again at once (the queue being full, reports are bound to come; without
+            // this check every waiting send would fail twice).
+            if !this.wait_for_room(cx) || this.producer.client().state().reported() == reported {
+                return Poll::Pending;
+            }
+            raced = true;
         }
     }
 }
@@ -294,5 +331,46 @@ impl Producer {
             producer: self,
             kicked: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MockCluster;
+    use futures::FutureExt;
+
+    /// Sends that find the queue full or others waiting for room queue behind them instead of
+    /// trying: a window of futures ten times the queue costs no refused attempt (it cost 90
+    /// when each first tried, then 361 when woken all at once), and the records are enqueued
+    /// in the order their sends began.
+    #[test]
+    fn sends_waiting_for_room_queue_behind_each_other_without_being_refused() {
+        let cluster = MockCluster::new(1).unwrap();
+        cluster.create_topic("room", 1, 1).unwrap();
+        // Down: nothing is delivered, so the queue stays full while every send is first polled.
+        cluster.broker_down(1).unwrap();
+        let p = Producer::new([
+            ("bootstrap.servers", cluster.bootstrap_servers()),
+            ("queue.buffering.max.messages", "10"),
+        ])
+        .unwrap();
+        let refused = || (p.client().state().serving.refused).load(Ordering::Relaxed);
+        let values: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+        let mut sends: Vec<_> = values
+            .iter()
+            .map(|v| p.send(Record::new("room").partition(0).value(v)))
+            .collect();
+        for send in &mut sends {
+            assert!(send.now_or_never().is_none());
+        }
+        assert_eq!(refused(), 0, "the pending count tells the queue is full");
+        cluster.broker_up(1).unwrap();
+        let offsets: Vec<i64> = futures::executor::block_on(futures::future::join_all(sends))
+            .into_iter()
+            .map(|d| d.unwrap().offset())
+            .collect();
+        assert_eq!(offsets, (0..100).collect::<Vec<i64>>());
+        assert_eq!(refused(), 0);
     }
 }

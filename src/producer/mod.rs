@@ -106,6 +106,9 @@ impl ProducerBuilder {
     /// Creates the producer; the configuration is validated by librdkafka and every problem
     /// reported at once.
     pub fn build(self) -> Result<Producer> {
+        // librdkafka's own reading of it (any spelling it accepts, or the default).
+        #[cfg_attr(not(feature = "async"), allow(unused_assignments, unused_variables))]
+        let mut room_limit = None;
         let client = NativeClient::new(
             Spec {
                 rd_type: sys::rd_kafka_type_t::RD_KAFKA_PRODUCER,
@@ -115,6 +118,7 @@ impl ProducerBuilder {
                 teardown_bound: self.drop_timeout,
             },
             |conf| {
+                room_limit = conf.get("queue.buffering.max.messages");
                 // SAFETY: conf is live and not yet handed to rd_kafka_new; the trampoline matches
                 // the dr_msg_cb signature and reaches the context through the opaque pointer.
                 unsafe {
@@ -132,6 +136,10 @@ impl ProducerBuilder {
             client: Arc::new(client),
         });
         shared.client.state().set_shared(Arc::downgrade(&shared));
+        #[cfg(feature = "async")]
+        if let Some(limit) = room_limit.and_then(|v| v.parse().ok()) {
+            shared.client.state().serving.set_room_limit(limit);
+        }
         Ok(Producer { shared })
     }
 }

@@ -10,7 +10,7 @@
 //! goes to its future.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 use std::thread::JoinHandle;
@@ -46,6 +46,14 @@ pub(crate) struct Serving {
     stop: AtomicBool,
     /// Futures waiting for room, oldest first.
     room: Mutex<VecDeque<RoomWaiter>>,
+    /// How many entries of `room` are live (registered and not yet woken nor withdrawn).
+    waiting: AtomicUsize,
+    /// `queue.buffering.max.messages` as librdkafka read it (0: no limit), to tell from the
+    /// pending count whether an attempt would be refused.
+    room_limit: AtomicUsize,
+    /// Attempts of `send` refused with `_QUEUE_FULL` (what the fairness of room waits saves).
+    #[cfg(test)]
+    pub(crate) refused: AtomicUsize,
     /// Futures waiting for every report to be served.
     flush: Mutex<Vec<Waker>>,
     /// A panic of a producer-wide callback run by the serving thread.
@@ -150,15 +158,52 @@ impl Serving {
         }
     }
 
-    /// Registers a future waiting for room; returns its liveness flag (clear it when it stops
-    /// waiting).
+    /// Registers a future waiting for room; returns its liveness flag (pass it to
+    /// [`Serving::stop_waiting`] when it stops waiting).
     pub(crate) fn wait_for_room(&self, waker: &Waker) -> Arc<AtomicBool> {
         let live = Arc::new(AtomicBool::new(true));
-        lock(&self.room).push_back(RoomWaiter {
+        let mut room = lock(&self.room);
+        room.push_back(RoomWaiter {
             waker: waker.clone(),
             live: live.clone(),
         });
+        self.waiting.fetch_add(1, Ordering::AcqRel);
         live
+    }
+
+    /// Sets the limit [`Serving::is_full`] checks (once, before the producer is used).
+    pub(crate) fn set_room_limit(&self, messages: usize) {
+        self.room_limit.store(messages, Ordering::Relaxed);
+    }
+
+    /// Whether the queue is full by the message count, with `pending` messages unreported. (A
+    /// message's count is released just after its report, and the size limit is not checked
+    /// here: an attempt may still be refused, rarely.)
+    #[inline]
+    pub(crate) fn is_full(&self, pending: usize) -> bool {
+        let limit = self.room_limit.load(Ordering::Relaxed);
+        limit != 0 && pending >= limit
+    }
+
+    /// Withdraws a registration of [`Serving::wait_for_room`] (a no-op if it was woken).
+    pub(crate) fn stop_waiting(&self, live: &AtomicBool) {
+        self.unregister(live);
+    }
+
+    /// Whether a future is registered for room and not yet woken: the next reports' room is
+    /// its (inlined: one load on every `send`).
+    #[inline]
+    pub(crate) fn has_room_waiters(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) > 0
+    }
+
+    /// Clears a live flag; true if this call ended the registration.
+    fn unregister(&self, live: &AtomicBool) -> bool {
+        let was_live = live.swap(false, Ordering::AcqRel);
+        if was_live {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+        }
+        was_live
     }
 
     pub(crate) fn wait_for_flush(&self, waker: &Waker) {
@@ -172,7 +217,7 @@ impl Serving {
             let mut room = lock(&self.room);
             let mut woken = Vec::new();
             while let Some(w) = room.pop_front() {
-                if !w.live.swap(false, Ordering::AcqRel) {
+                if !self.unregister(&w.live) {
                     continue; // it stopped waiting already
                 }
                 woken.push(w.waker);
