@@ -133,7 +133,7 @@ impl std::fmt::Debug for SendFuture<'_> {
     }
 }
 
-impl SendFuture<'_> {
+impl<'a> SendFuture<'a> {
     /// Ends the current wait for room, if any.
     fn stop_waiting(&mut self) {
         if let Some((live, _)) = self.room.take() {
@@ -173,9 +173,7 @@ impl SendFuture<'_> {
         self.room = Some((serving.wait_for_room(cx.waker()), cx.waker().clone()));
         true
     }
-}
 
-impl<'a> SendFuture<'a> {
     /// One attempt: enqueued (`sent` set), refused for want of room (`record` kept), or failed.
     fn enqueue(&mut self, record: Record<'a>) -> Result<()> {
         let parts = (
