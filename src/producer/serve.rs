@@ -185,11 +185,6 @@ impl Serving {
         limit != 0 && pending >= limit
     }
 
-    /// Withdraws a registration of [`Serving::wait_for_room`] (a no-op if it was woken).
-    pub(crate) fn stop_waiting(&self, live: &AtomicBool) {
-        self.unregister(live);
-    }
-
     /// Whether a future is registered for room and not yet woken: the next reports' room is
     /// its (inlined: one load on every `send`).
     #[inline]
@@ -197,8 +192,9 @@ impl Serving {
         self.waiting.load(Ordering::Acquire) > 0
     }
 
-    /// Clears a live flag; true if this call ended the registration.
-    fn unregister(&self, live: &AtomicBool) -> bool {
+    /// Ends a registration of [`Serving::wait_for_room`] (withdrawn by its future, or woken
+    /// here); true if this call ended it, false if it had ended already.
+    pub(crate) fn stop_waiting(&self, live: &AtomicBool) -> bool {
         let was_live = live.swap(false, Ordering::AcqRel);
         if was_live {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
@@ -217,7 +213,7 @@ impl Serving {
             let mut room = lock(&self.room);
             let mut woken = Vec::new();
             while let Some(w) = room.pop_front() {
-                if !self.unregister(&w.live) {
+                if !self.stop_waiting(&w.live) {
                     continue; // it stopped waiting already
                 }
                 woken.push(w.waker);
